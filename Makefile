@@ -1,0 +1,76 @@
+# One name for each routine task. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LINTED := $(wildcard bot actions tests bench)
+SPACY := var/spacy/nb_blank/KLBOT_VERSION
+MODEL := models/klbot.tar.gz
+NLU_SOURCES := $(shell find data -name '*.yml' 2>/dev/null) domain.yml config.yml $(wildcard bot/nlp/*.py)
+
+.PHONY: help install spacy train run shell test test-fast lint format validate bench clean db demo
+
+help:
+	@echo "make run     start the assistant (web chat, REST, SMS, Telegram) on :5005, actions on :5055"
+	@echo "make test    the full test suite (what CI runs)"
+	@echo "make train   train the model (only when data or config changed)"
+	@echo "make shell   talk to the assistant in the terminal"
+	@echo "make bench   latency, throughput, memory and training-time numbers"
+
+$(STAMP): pyproject.toml requirements.lock
+	@py=$$(PYTHON="$(PYTHON)" scripts/find-python.sh) || exit 1; \
+	if [ ! -x $(BIN)/python ]; then echo "Creating $(VENV) with $$py"; $$py -m venv $(VENV); fi
+	$(BIN)/python -m pip install -q --upgrade "pip<25" wheel
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+$(SPACY): $(STAMP) bot/nlp/build_spacy.py
+	$(BIN)/python -m bot.nlp.build_spacy var/spacy/nb_blank
+
+spacy: $(SPACY)
+
+$(MODEL): $(STAMP) $(SPACY) $(NLU_SOURCES)
+	$(BIN)/rasa train --force --fixed-model-name klbot --out models --data data
+	@touch $@
+
+train: $(MODEL)
+
+db: $(STAMP)
+	$(BIN)/klbot db upgrade
+
+demo: db
+	$(BIN)/klbot customers import demo/customers.csv
+
+run: $(MODEL) demo
+	@scripts/run.sh
+
+shell: $(MODEL)
+	@scripts/run.sh --shell
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+format: $(STAMP)
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
+
+validate: $(STAMP)
+	$(BIN)/rasa data validate --fail-on-warnings
+
+# pytest exits 5 when it collects nothing; that is not a pass here, say so plainly.
+test: $(MODEL)
+	$(MAKE) lint
+	@$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not e2e and not browser and not slow"
+
+bench: $(MODEL)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf models results var/spacy .rasa

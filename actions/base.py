@@ -1,0 +1,288 @@
+"""What the actions share: register access off the event loop, the trusted channel proof,
+reading values from the latest message, and the words customers read for kinds and states.
+
+The register (``bot.register``) is imported where it is used, so that the action server
+starts, and answers with an apology, even when the register cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Channels whose metadata proves possession of a phone number (see docs/ARCHITECTURE.md).
+TRUSTED_CHANNELS = {"twilio_sms", "telegram"}
+
+# Intents that, without a value in the message, interrupt a form rather than answer it.
+INTERRUPTING_INTENTS = {
+    "cancel",
+    "help",
+    "human_handoff",
+    "bot_challenge",
+    "out_of_scope",
+    "greet",
+    "goodbye",
+    "thank",
+    "ask_data_collected",
+    "ask_purposes",
+    "ask_legal_basis",
+    "ask_retention",
+    "ask_sharing",
+    "ask_rights",
+    "ask_marketing",
+    "ask_contact",
+    "ask_complaint",
+    "request_opt_out",
+    "request_access",
+    "request_correction",
+    "request_erasure",
+    "request_restriction",
+    "request_objection",
+    "request_portability",
+    "request_status",
+}
+# Free text (a new address, what the person objects to) is taken as a value unless the NLU is
+# this sure that it is something else, or it is a question.
+FREE_TEXT_INTERRUPTION_CONFIDENCE = 0.8
+
+# Slots one request uses; all are cleared when it ends or is cancelled. (``challenge_id`` is
+# kept for the session: the register allows one new code a minute per conversation and then
+# returns the same challenge, which is how a second request too soon is recognised.)
+REQUEST_SLOTS = [
+    "request_kind",
+    "identifier",
+    "customer_number",
+    "otp_code",
+    "otp_state",
+    "otp_attempts_left",
+    "verified",
+    "verification_method",
+    "correction_field",
+    "correction_value",
+    "request_details",
+    "marketing_channel",
+    "contact_point",
+    "contact_kind",
+    "register_error",
+    "requested_slot",
+]
+
+KIND_TEXT = {
+    "opt_out": "stopp av reklame",
+    "access": "innsyn",
+    "correction": "retting",
+    "erasure": "sletting",
+    "restriction": "begrensning av behandlingen",
+    "objection": "protest mot behandling",
+    "portability": "dataportabilitet",
+    "complaint": "klage",
+}
+STATUS_TEXT = {
+    "received": "mottatt",
+    "verified": "mottatt, identitet bekreftet",
+    "in_progress": "under behandling",
+    "done": "ferdig",
+    "rejected": "avslått",
+}
+CHANNEL_TEXT = {"sms": "SMS", "email": "e-post", "post": "brev"}
+CHANNEL_ORDER = ["sms", "email", "post"]
+
+_EMAIL_IN_TEXT = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}")
+_PHONE_IN_TEXT = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d \-.]{6,15}\d(?!\w)")
+
+
+def install_log_filter() -> None:
+    """Install the project's PII-redacting log filter in this process, if it exists."""
+    try:
+        from bot import logging_setup
+    except ImportError:
+        return
+    for name in ("install", "setup_logging", "configure", "install_filter"):
+        setup = getattr(logging_setup, name, None)
+        if callable(setup):
+            try:
+                setup()
+            except TypeError:
+                continue
+            return
+
+
+class RegisterUnavailable(Exception):
+    """The register could not be reached or failed; the customer gets an apology."""
+
+
+async def in_register(work: Callable[[Any], T]) -> T:
+    """Run ``work(session)`` in one transaction, in a worker thread (SQL blocks).
+
+    ``work`` must return plain values: ORM objects are detached once the session closes.
+    Any failure becomes ``RegisterUnavailable`` (logged by type only: no personal data).
+    """
+
+    def job() -> T:
+        from bot.register.db import session_scope
+
+        with session_scope() as session:
+            return work(session)
+
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(None, job)
+    except Exception as exc:  # noqa: BLE001 - whatever fails, the customer gets an answer
+        logger.error("Register call failed: %s", type(exc).__name__)
+        raise RegisterUnavailable(type(exc).__name__) from exc
+
+
+async def send_notification(channel: str, to: str, body: str) -> bool:
+    """Send through the configured notifier (it records in the outbox, then delivers)."""
+
+    def job() -> None:
+        from bot.notify import get_notifier
+
+        get_notifier().send(channel, to, body)
+
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(None, functools.partial(job))
+    except Exception as exc:  # noqa: BLE001 - a failed delivery must not change the reply
+        logger.error("Notification over %s failed: %s", channel, type(exc).__name__)
+        return False
+    return True
+
+
+def apologise(dispatcher: CollectingDispatcher) -> List[EventType]:
+    dispatcher.utter_message(response="utter_register_down")
+    return [SlotSet("register_error", True)]
+
+
+def lookup_customer(session: Any, identifier: Optional[str]) -> Any:
+    """The customer whose e-mail or phone is ``identifier``, or None."""
+    from bot.register.contacts import classify_contact
+    from bot.register.customers import find_by_contact
+
+    found = classify_contact(identifier or "")
+    if not found:
+        return None
+    kind, value = found
+    if kind == "email":
+        return find_by_contact(session, email=value)
+    return find_by_contact(session, phone=value)
+
+
+# --- the latest message -----------------------------------------------------------------
+
+
+def latest_user_event(tracker: Tracker) -> Dict[str, Any]:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event
+    return {}
+
+
+def latest_text(tracker: Tracker) -> str:
+    text = tracker.latest_message.get("text") or ""
+    return text.strip()
+
+
+def latest_intent(tracker: Tracker) -> Tuple[Optional[str], float]:
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def entity_values(tracker: Tracker, entity: str) -> List[str]:
+    values = []
+    for item in tracker.latest_message.get("entities") or []:
+        if item.get("entity") == entity and item.get("value") not in (None, ""):
+            values.append(str(item["value"]))
+    return values
+
+
+def is_interruption(tracker: Tracker, *, free_text: bool = False) -> bool:
+    """Is the latest message something other than an answer to the form's question?"""
+    intent, confidence = latest_intent(tracker)
+    if intent not in INTERRUPTING_INTENTS:
+        return False
+    if not free_text or intent == "cancel":
+        return True
+    if intent.startswith("request_"):
+        # "ikke statistikk" while asked what to restrict reads like a request of its own
+        return False
+    return "?" in latest_text(tracker) or confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE
+
+
+def trusted_phone(tracker: Tracker) -> Optional[str]:
+    """The phone number the channel itself proved (SMS sender, Telegram contact), E.164.
+
+    Trusted only when the latest message came in through such a channel: a REST caller can
+    put anything in its metadata (the REST channel drops it too).
+    """
+    channel = tracker.get_latest_input_channel()
+    if channel not in TRUSTED_CHANNELS:
+        return None
+    metadata = latest_user_event(tracker).get("metadata") or {}
+    raw = metadata.get("verified_phone")
+    if not isinstance(raw, str) or not raw:
+        return None
+    from bot.register.contacts import normalize_phone
+
+    return normalize_phone(raw)
+
+
+def input_channel(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "rest"
+
+
+def contact_in_message(tracker: Tracker) -> Optional[Tuple[str, str]]:
+    """The first e-mail address or Norwegian phone number in the latest message, normalised:
+    ``("email"|"sms", value)``. Entities first, then a scan of the text (any format)."""
+    from bot.register.contacts import classify_contact
+
+    candidates = entity_values(tracker, "email") + entity_values(tracker, "phone_number")
+    text = latest_text(tracker)
+    candidates += _EMAIL_IN_TEXT.findall(text) + _PHONE_IN_TEXT.findall(text) + [text]
+    for candidate in candidates:
+        found = classify_contact(candidate)
+        if found:
+            return found
+    return None
+
+
+# --- words for the customer ---------------------------------------------------------------
+
+
+def oslo_date(moment: Optional[datetime]) -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        from zoneinfo import ZoneInfo
+
+        moment = moment.astimezone(ZoneInfo("Europe/Oslo"))
+    except Exception:  # noqa: BLE001 - no time zone data: the UTC date is one day off at most
+        logger.debug("No tz data for Europe/Oslo; showing the UTC date")
+    return moment.strftime("%d.%m.%Y")
+
+
+def channels_text(channels: List[str]) -> str:
+    names = [CHANNEL_TEXT[c] for c in CHANNEL_ORDER if c in channels]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " og " + names[-1]
+
+
+def reset_events(tracker: Tracker) -> List[EventType]:
+    """Clear the request's slots (only those set: a form reads every slot set since the
+    user's message as a candidate value)."""
+    return [SlotSet(name, None) for name in REQUEST_SLOTS if tracker.get_slot(name) is not None]

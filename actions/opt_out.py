@@ -1,0 +1,244 @@
+"""Opt-out of direct marketing: no proof of identity, effective at once.
+
+``opt_out_form`` asks which channel(s) when the message did not say, and for the contact
+point unless the channel already proved it (the SMS sender's number). The reply is the same
+whether or not the contact point belongs to a customer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import (
+    CHANNEL_ORDER,
+    RegisterUnavailable,
+    apologise,
+    channels_text,
+    contact_in_message,
+    entity_values,
+    in_register,
+    input_channel,
+    is_interruption,
+    latest_text,
+    trusted_phone,
+)
+
+logger = logging.getLogger(__name__)
+
+ALL_WORDS = re.compile(
+    r"(?<!\w)(alle|alt|all|begge|samtlige|alle kanaler|all marketing)(?!\w)", re.IGNORECASE
+)
+CHANNEL_WORDS = {
+    "sms": re.compile(r"(?<![\w@.])(sms\w*|tekstmeld\w*|mobil)(?!\w)", re.IGNORECASE),
+    "email": re.compile(r"(?<![\w@.])(e-?post\w*|e-?mail\w*|mail\w*|nyhetsbrev\w*)", re.I),
+    "post": re.compile(r"(?<![\w@.\-])(brev\w*|posten|post|papirpost)(?!\w)", re.IGNORECASE),
+}
+OPT_OUT_SLOTS = (None, "marketing_channel", "contact_point")
+
+
+def channels_in_message(tracker: Tracker) -> List[str]:
+    """The marketing channels the latest message names; all three for "alle"."""
+    found = set()
+    for value in entity_values(tracker, "marketing_channel"):
+        value = value.lower()
+        if value == "all":
+            found.update(CHANNEL_ORDER)
+        elif value in CHANNEL_ORDER:
+            found.add(value)
+    text = latest_text(tracker)
+    if ALL_WORDS.search(text):
+        found.update(CHANNEL_ORDER)
+    if not found and tracker.get_slot("requested_slot") == "marketing_channel":
+        # a bare answer to "which channel?" that the NLU missed ("mail", "brevpost")
+        without_contacts = re.sub(r"\S+@\S+", " ", text)
+        for channel, pattern in CHANNEL_WORDS.items():
+            if pattern.search(without_contacts):
+                found.add(channel)
+    return [c for c in CHANNEL_ORDER if c in found]
+
+
+def contact_kind_for(channels: List[str]) -> Optional[str]:
+    """Which contact point to ask for: a phone for SMS only, e-mail for e-mail only."""
+    if channels == ["sms"]:
+        return "phone"
+    if channels == ["email"]:
+        return "email"
+    if channels == ["post"]:
+        return "post"
+    return None
+
+
+def fits(kind: str, channels: List[str]) -> bool:
+    """Can a contact point of this kind ("sms"|"email") carry an opt-out of ``channels``?"""
+    if channels == ["sms"]:
+        return kind == "sms"
+    if channels == ["email"]:
+        return kind == "email"
+    return True
+
+
+def looks_like_postal_address(text: str) -> bool:
+    return 5 <= len(text) <= 200 and bool(re.search(r"[^\W\d_]", text) and re.search(r"\d", text))
+
+
+class ValidateOptOutForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_opt_out_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[str]:
+        if tracker.get_slot("register_error"):
+            return []
+        return ["marketing_channel", "contact_point"]
+
+    async def extract_marketing_channel(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        requested = tracker.get_slot("requested_slot")
+        if requested not in OPT_OUT_SLOTS:
+            return {}
+        channels = channels_in_message(tracker)
+        if channels:
+            return {"marketing_channel": channels}
+        if requested == "marketing_channel" and not is_interruption(tracker):
+            if contact_in_message(tracker):
+                return {}  # a contact point first: keep it, ask for the channel again
+            return {"marketing_channel": []}  # not understood: say so and ask again
+        return {}
+
+    async def validate_marketing_channel(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        if value is None:
+            return {"marketing_channel": None}  # cleared, not typed
+        channels = [c for c in CHANNEL_ORDER if c in value]
+        if not channels:
+            dispatcher.utter_message(response="utter_opt_out_channel_unclear")
+            return {"marketing_channel": None}
+        result: Dict[str, Any] = {
+            "marketing_channel": channels,
+            "contact_kind": contact_kind_for(channels),
+        }
+        contact = tracker.get_slot("contact_point")
+        phone = trusted_phone(tracker)
+        if contact and not _contact_fits(contact, channels):
+            result["contact_point"] = None
+        elif not contact and phone and "sms" in channels:
+            result["contact_point"] = phone  # the SMS sender's own number
+        return result
+
+    async def extract_contact_point(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        requested = tracker.get_slot("requested_slot")
+        if requested not in OPT_OUT_SLOTS:
+            return {}
+        found = contact_in_message(tracker)
+        if found:
+            return {"contact_point": found[1]}
+        if requested == "contact_point" and not is_interruption(tracker, free_text=True):
+            return {"contact_point": latest_text(tracker)[:200]}
+        return {}
+
+    async def validate_contact_point(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        from bot.register.contacts import classify_contact
+
+        if value is None:
+            return {"contact_point": None}  # cleared, not typed
+        channels = tracker.get_slot("marketing_channel") or []
+        text = " ".join(str(value or "").split())
+        found = classify_contact(text)
+        if found:
+            kind, normalised = found
+            if channels and not fits(kind, channels):
+                need = "utter_need_phone" if channels == ["sms"] else "utter_need_email"
+                dispatcher.utter_message(response=need)
+                return {"contact_point": None}
+            return {"contact_point": normalised}
+        if "post" in channels and looks_like_postal_address(text):
+            return {"contact_point": text}
+        if channels == ["sms"]:
+            dispatcher.utter_message(response="utter_invalid_phone")
+        elif channels == ["email"]:
+            dispatcher.utter_message(response="utter_invalid_email")
+        else:
+            dispatcher.utter_message(response="utter_invalid_contact_point")
+        return {"contact_point": None}
+
+
+def _contact_fits(contact: str, channels: List[str]) -> bool:
+    from bot.register.contacts import classify_contact
+
+    found = classify_contact(contact)
+    if found is None:
+        return "post" in channels  # a postal address
+    return fits(found[0], channels)
+
+
+class ActionSubmitOptOut(Action):
+    """Suppress at once, record the done opt-out request, confirm in one message."""
+
+    def name(self) -> str:
+        return "action_submit_opt_out"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        if tracker.get_slot("register_error"):
+            return []
+        channels = [c for c in CHANNEL_ORDER if c in (tracker.get_slot("marketing_channel") or [])]
+        address = tracker.get_slot("contact_point")
+        if not channels or not address:
+            logger.warning("Opt-out submitted without channel or contact point; nothing done")
+            dispatcher.utter_message(response="utter_register_down")
+            return []
+        source = input_channel(tracker)
+        proved = trusted_phone(tracker)
+
+        def work(session: Any) -> str:
+            from bot.register import suppressions
+
+            request = suppressions.opt_out(
+                session,
+                channels=channels,
+                address=address,
+                source_channel=source,
+                actor="assistant",
+                verified_phone=proved,
+            )
+            return request.reference
+
+        try:
+            reference = await in_register(work)
+        except RegisterUnavailable:
+            return apologise(dispatcher)
+        logger.info("Opt-out %s recorded (%s, via %s)", reference, ",".join(channels), source)
+        dispatcher.utter_message(
+            response="utter_opt_out_done",
+            contact=address,
+            channels=channels_text(channels),
+            reference=reference,
+        )
+        return []

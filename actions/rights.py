@@ -1,0 +1,591 @@
+"""Rights requests: access, correction, erasure, restriction, objection, portability (and
+the identity check that ``request_status`` shares).
+
+``rights_form`` identifies the person by e-mail or phone, sends a one-time code to the
+contact point the REGISTER holds (never one only the chat supplied), checks it, and asks for
+what the request kind needs. What the assistant says never depends on whether the person is
+in the register. When the check fails, or the person is unknown, the request is still
+written, unverified, and the customer is told the written route.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import (
+    KIND_TEXT,
+    RegisterUnavailable,
+    apologise,
+    contact_in_message,
+    entity_values,
+    in_register,
+    input_channel,
+    is_interruption,
+    latest_intent,
+    latest_text,
+    lookup_customer,
+    oslo_date,
+    reset_events,
+    send_notification,
+    trusted_phone,
+)
+
+logger = logging.getLogger(__name__)
+
+KIND_BY_INTENT = {
+    "request_access": "access",
+    "request_correction": "correction",
+    "request_erasure": "erasure",
+    "request_restriction": "restriction",
+    "request_objection": "objection",
+    "request_portability": "portability",
+    "request_status": "status",
+}
+FIELDS = ("name", "address", "phone", "email", "contact_person")
+FIELD_WORDS = [
+    ("contact_person", re.compile(r"kontakt\s*person", re.I)),
+    ("email", re.compile(r"e-?post|e-?mail|mail", re.I)),
+    ("phone", re.compile(r"telefon|mobil|tlf|nummer", re.I)),
+    ("address", re.compile(r"adress", re.I)),
+    ("name", re.compile(r"\bna(v|m)n", re.I)),
+]
+FIELD_TEXT = {
+    "name": "navn",
+    "address": "adresse",
+    "phone": "telefonnummer",
+    "email": "e-postadresse",
+    "contact_person": "kontaktperson",
+}
+
+NO_CODE = re.compile(
+    r"^(nei\b.*|ingen( kode)?|fikk (ingen|ikke|ikkje)|har (ikke|ikkje) (fått|fatt)|"
+    r"(jeg |eg |æ )?(fikk|fekk|får|har) (ikke|ikkje|ingen)|kom (ingen|ikke)|ikke (fått|mottatt))",
+    re.IGNORECASE,
+)
+NEW_CODE = re.compile(r"\b(ny|nytt|ny engangs)\s*kode|send (meg )?(en )?(ny|koden)|new code", re.I)
+SIX_DIGITS = re.compile(r"(?<![\w+@.])(\d{6})(?![\w@])")
+VALUE_AFTER_FIELD = re.compile(
+    r"^\s*(?:min|mitt|mi|mine)?\s*(?:er|e|skal være|blir|:|=|-)\s*", re.I
+)
+LEAD_INS = re.compile(
+    r"^(?:(?:jeg heter|eg heiter|æ heite|det er|den er|riktig er|rett er|det skal være)\s+)",
+    re.IGNORECASE,
+)
+
+# Markers the form's slots hold instead of anything a customer typed.
+OTP_SKIP, OTP_NEW, OTP_INVALID = "__skip__", "__new__", "__invalid__"
+FIELD_INVALID = "__invalid__"
+DECIDED = ("ok", "channel", "failed", "skipped")  # otp_code once the check is over
+
+
+def code_message(code: str) -> str:
+    return (
+        f"Engangskoden din fra KL Miljøvarme er {code}. Den gjelder i 10 minutter. Ikke del "
+        "den med noen. Har du ikke bedt om den, kan du se bort fra meldingen."
+    )
+
+
+def confirmation_message(kind: str, reference: str, due: str, verified: bool) -> str:
+    from bot.config import get_settings
+
+    settings = get_settings()
+    contact = f"tlf. {settings.company_phone} eller {settings.company_email}"
+    if verified:
+        return (
+            f"KL Miljøvarme har mottatt forespørselen din om {KIND_TEXT.get(kind, kind)} "
+            f"(referanse {reference}). Vi svarer senest {due}. Spørsmål: {contact}."
+        )
+    return (
+        f"Noen har bedt KL Miljøvarme om {KIND_TEXT.get(kind, kind)} for opplysningene dine "
+        f"(referanse {reference}), uten å bekrefte identiteten. Var det deg, send forespørselen "
+        "skriftlig og underskrevet med kopi av ID-dokument. Var det ikke deg, kontakt oss: "
+        f"{contact}."
+    )
+
+
+def _registered_contact(customer: Any, identifier: str) -> Optional[Tuple[str, str]]:
+    """Where the register says this customer is reached, preferring the identifier's kind."""
+    from bot.register.contacts import normalize_email, normalize_phone
+
+    email = normalize_email(getattr(customer, "email", None) or "")
+    phone = normalize_phone(getattr(customer, "phone", None) or "")
+    prefer_email = "@" in (identifier or "")
+    order = (
+        [("email", email), ("sms", phone)] if prefer_email else [("sms", phone), ("email", email)]
+    )
+    return next(((channel, to) for channel, to in order if to), None)
+
+
+def fields_in_message(tracker: Tracker) -> List[str]:
+    found = [v for v in entity_values(tracker, "field") if v in FIELDS]
+    if found:
+        return found
+    text = re.sub(r"\S+@\S+", " ", latest_text(tracker))
+    return [field for field, pattern in FIELD_WORDS if pattern.search(text)][:1]
+
+
+class ActionStartRequest(Action):
+    """Starts a rights request: which kind, what the right is, and the channel's proof."""
+
+    def name(self) -> str:
+        return "action_start_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        intent, _ = latest_intent(tracker)
+        if intent not in KIND_BY_INTENT:
+            intent = "request_access"
+        events = reset_events(tracker) + [SlotSet("request_kind", KIND_BY_INTENT[intent])]
+        dispatcher.utter_message(response=f"utter_start_{intent}")
+        phone = trusted_phone(tracker)
+        if not phone:
+            return events
+
+        def known(session: Any) -> bool:
+            return lookup_customer(session, phone) is not None
+
+        try:
+            is_known = await in_register(known)
+        except RegisterUnavailable:
+            return events + apologise(dispatcher)
+        if is_known:
+            # the channel proved possession of a number the register holds: no code needed
+            dispatcher.utter_message(response="utter_channel_verified")
+            events += [
+                SlotSet("identifier", phone),
+                SlotSet("otp_code", "channel"),
+                SlotSet("verified", True),
+                SlotSet("verification_method", f"channel_{input_channel(tracker)}"),
+            ]
+        return events
+
+
+class ValidateRightsForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_rights_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[str]:
+        if tracker.get_slot("register_error"):
+            return []
+        kind = tracker.get_slot("request_kind")
+        slots = ["identifier", "otp_code"]
+        if kind == "correction":
+            slots += ["correction_field", "correction_value"]
+        elif kind in ("restriction", "objection"):
+            slots += ["request_details"]
+        return slots
+
+    # --- identity ------------------------------------------------------------------------
+
+    async def extract_identifier(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        requested = tracker.get_slot("requested_slot")
+        if requested not in (None, "identifier", "otp_code") or tracker.get_slot("otp_code"):
+            return {}
+        found = contact_in_message(tracker)
+        if found:
+            if found[1] == tracker.get_slot("identifier"):
+                return {}  # the same again: nothing changes
+            return {"identifier": found[1]}
+        text = latest_text(tracker)
+        if requested == "identifier" and (
+            not is_interruption(tracker) or NEW_CODE.search(text) or NO_CODE.search(text)
+        ):
+            return {"identifier": text[:200]}  # not valid: say so and ask again
+        return {}
+
+    async def validate_identifier(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        if value is None:
+            return {"identifier": None}  # cleared, not typed
+        from bot.register.contacts import classify_contact
+
+        if tracker.get_slot("otp_code") in DECIDED:
+            return {"identifier": value}  # verified already (by the channel): nothing to send
+        result: Dict[str, Any] = {}
+        numbers = entity_values(tracker, "customer_number")
+        if numbers:
+            result["customer_number"] = numbers[0]
+        found = classify_contact(str(value or ""))
+        if not found:
+            need = "utter_identifier_need_contact" if numbers else "utter_invalid_identifier"
+            dispatcher.utter_message(response=need)
+            result["identifier"] = None
+            return result
+        identifier = found[1]
+        previous = tracker.get_slot("challenge_id")
+        started = await self._start_challenge(dispatcher, tracker, identifier)
+        if started is None:
+            return {**result, "identifier": identifier, "register_error": True}
+        if previous and started == previous:
+            # within a minute of the last code (a corrected e-mail, a second request) the
+            # register returns the last challenge: ask again a bit later rather than check a
+            # code against the wrong challenge
+            dispatcher.utter_message(response="utter_identifier_wait")
+            return {**result, "identifier": None, "otp_state": None}
+        return {
+            **result,
+            "identifier": identifier,
+            "challenge_id": started,
+            "otp_code": None,
+            "otp_state": None,
+            "verified": False,
+        }
+
+    async def _start_challenge(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, identifier: str
+    ) -> Optional[str]:
+        """Start (or, within the rate limit, reuse) a challenge; send the code if there is one.
+
+        Returns the challenge id, or None after apologising when the register is down.
+        """
+        conversation_id = tracker.sender_id
+
+        def work(session: Any) -> Tuple[str, Optional[str], Optional[str], Optional[str]]:
+            from bot.register.verification import start_challenge
+
+            start = start_challenge(session, conversation_id=conversation_id, identifier=identifier)
+            return start.challenge_id, start.code, start.channel, start.destination
+
+        try:
+            challenge_id, code, channel, destination = await in_register(work)
+        except RegisterUnavailable:
+            apologise(dispatcher)
+            return None
+        if code and channel and destination:
+            # only ever to the contact point the register holds; nothing about it in the chat
+            await send_notification(channel, destination, code_message(code))
+        return challenge_id
+
+    async def extract_otp_code(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "otp_code":
+            return {}
+        text = latest_text(tracker)
+        intent, _ = latest_intent(tracker)
+        digits = re.sub(r"[\s\-.]", "", text)
+        codes = entity_values(tracker, "otp_code") or SIX_DIGITS.findall(text)
+        if re.fullmatch(r"\d{6}", digits):
+            codes = [digits]
+        if codes:
+            return {"otp_code": codes[0]}
+        if contact_in_message(tracker):
+            return {}  # a corrected e-mail or phone number: extract_identifier takes it
+        if NEW_CODE.search(text):
+            return {"otp_code": OTP_NEW}
+        if NO_CODE.search(text) or intent == "deny":
+            return {"otp_code": OTP_SKIP}  # the NLU often reads "ingen kode" as cancel
+        if is_interruption(tracker):
+            return {}
+        return {"otp_code": OTP_INVALID}
+
+    async def validate_otp_code(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        if value is None:
+            return {"otp_code": None}  # cleared, not typed
+        if value in DECIDED:
+            return {"otp_code": value}  # already decided (set by this action or the start)
+        if value == OTP_SKIP:
+            dispatcher.utter_message(response="utter_code_skipped")
+            return {"otp_code": "skipped", "verified": False, "otp_state": None}
+        if value == OTP_INVALID or not value:
+            return {"otp_code": None, "otp_state": "invalid"}
+        identifier = tracker.get_slot("identifier")
+        if value == OTP_NEW:
+            previous = tracker.get_slot("challenge_id")
+            started = await self._start_challenge(dispatcher, tracker, identifier)
+            if started is None:
+                return {"otp_code": None, "register_error": True}
+            state = "wait" if started == previous else "resent"
+            return {"otp_code": None, "otp_state": state, "challenge_id": started}
+        return await self._check(str(value), dispatcher, tracker)
+
+    async def _check(
+        self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[str, Any]:
+        challenge_id = tracker.get_slot("challenge_id")
+        if not challenge_id:
+            return {"otp_code": None, "otp_state": "expired"}
+
+        def work(session: Any) -> Tuple[str, Optional[int]]:
+            from bot.register.verification import check_code
+
+            result = check_code(session, challenge_id, code)
+            return result.status, getattr(result, "attempts_left", None)
+
+        try:
+            status, attempts_left = await in_register(work)
+        except RegisterUnavailable:
+            apologise(dispatcher)
+            return {"otp_code": None, "register_error": True}
+        if status == "ok":
+            dispatcher.utter_message(response="utter_code_ok")
+            identifier = tracker.get_slot("identifier") or ""
+            method = "otp_email" if "@" in identifier else "otp_sms"
+            return {
+                "otp_code": "ok",
+                "verified": True,
+                "verification_method": method,
+                "otp_state": None,
+            }
+        if status == "wrong" and attempts_left:
+            return {"otp_code": None, "otp_state": "wrong", "otp_attempts_left": str(attempts_left)}
+        if status in ("wrong", "locked"):
+            dispatcher.utter_message(response="utter_code_locked")
+            return {"otp_code": "failed", "verified": False, "otp_state": None}
+        return {"otp_code": None, "otp_state": "expired"}  # expired, unknown
+
+    # --- what the request is about -------------------------------------------------------
+
+    async def extract_correction_field(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        requested = tracker.get_slot("requested_slot")
+        if requested not in (None, "correction_field", "correction_value"):
+            return {}
+        if requested is None and latest_intent(tracker)[0] != "request_correction":
+            return {}
+        fields = fields_in_message(tracker)
+        current = tracker.get_slot("correction_field")
+        if fields:
+            if requested == "correction_value" and (
+                fields[0] == current or _value_after_field(tracker)
+            ):
+                return {}  # "ny adresse er ...": the value, not a new field
+            return {"correction_field": fields[0]}
+        if requested == "correction_field" and not is_interruption(tracker):
+            return {"correction_field": FIELD_INVALID}
+        return {}
+
+    async def validate_correction_field(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        if value is None:
+            return {"correction_field": None}  # cleared, not typed
+        if value not in FIELDS:
+            dispatcher.utter_message(response="utter_invalid_field")
+            return {"correction_field": None}
+        return {"correction_field": value, "correction_value": None}
+
+    async def extract_correction_value(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "correction_value":
+            return {}
+        field = tracker.get_slot("correction_field")
+        if field == "email":
+            found = entity_values(tracker, "email")
+            if found:
+                return {"correction_value": found[0]}
+        if field == "phone":
+            found = entity_values(tracker, "phone_number")
+            if found:
+                return {"correction_value": found[0]}
+        if is_interruption(tracker, free_text=True):
+            return {}
+        fields = fields_in_message(tracker)
+        value = latest_text(tracker)
+        if fields and fields[0] != field:
+            after = _value_after_field(tracker)
+            if not after:
+                return {}  # "nei, det er navnet": a new field (extract_correction_field)
+            value = after
+        elif fields:
+            value = _value_after_field(tracker) or value
+        return {"correction_value": LEAD_INS.sub("", value)[:200]}
+
+    async def validate_correction_value(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        if value is None:
+            return {"correction_value": None}  # cleared, not typed
+        from bot.register.contacts import normalize_email, normalize_phone
+
+        field = tracker.get_slot("correction_field")
+        text = " ".join(str(value or "").split())
+        if field == "phone":
+            phone = normalize_phone(text)
+            if not phone:
+                dispatcher.utter_message(response="utter_invalid_phone")
+            return {"correction_value": phone}
+        if field == "email":
+            email = normalize_email(text)
+            if not email:
+                dispatcher.utter_message(response="utter_invalid_email")
+            return {"correction_value": email}
+        if len(text) < 2 or not re.search(r"[^\W\d_]", text):
+            dispatcher.utter_message(response="utter_invalid_text_value")
+            return {"correction_value": None}
+        return {"correction_value": text}
+
+    async def extract_request_details(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "request_details":
+            return {}
+        if is_interruption(tracker, free_text=True):
+            return {}
+        return {"request_details": latest_text(tracker)[:1000]}
+
+    async def validate_request_details(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        if value is None:
+            return {"request_details": None}  # cleared, not typed
+        text = " ".join(str(value or "").split())
+        if len(text) < 3 or not re.search(r"[^\W\d_]", text):
+            dispatcher.utter_message(response="utter_invalid_details")
+            return {"request_details": None}
+        return {"request_details": text}
+
+
+def _value_after_field(tracker: Tracker) -> str:
+    """The text after a field word and "er"/":" ("ny adresse er Storgata 5" -> "Storgata 5")."""
+    text = latest_text(tracker)
+    spans = [
+        e
+        for e in tracker.latest_message.get("entities") or []
+        if e.get("entity") == "field" and isinstance(e.get("end"), int)
+    ]
+    if spans:
+        rest = text[max(e["end"] for e in spans) :]
+    else:
+        match = next((p.search(text) for _, p in FIELD_WORDS if p.search(text)), None)
+        if not match:
+            return ""
+        rest = re.sub(r"^\w*", "", text[match.end() :])
+    separated = VALUE_AFTER_FIELD.match(rest)
+    if not separated:
+        return ""
+    return rest[separated.end() :].strip()
+
+
+class ActionSubmitRightsRequest(Action):
+    """Writes the ticket (verified or not), confirms, and says what happens next."""
+
+    def name(self) -> str:
+        return "action_submit_rights_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        if tracker.get_slot("register_error"):
+            return []
+        kind = tracker.get_slot("request_kind") or "access"
+        if kind == "status":
+            from actions.status import report_status
+
+            return await report_status(dispatcher, tracker)
+        identifier = tracker.get_slot("identifier")
+        verified = bool(tracker.get_slot("verified"))
+        method = tracker.get_slot("verification_method") if verified else None
+        details = request_details(kind, tracker)
+        channel = input_channel(tracker)
+        conversation_id = tracker.sender_id
+
+        def work(session: Any) -> Tuple[str, Any, Optional[Tuple[str, str]]]:
+            from bot.register.requests import create_request
+
+            customer = lookup_customer(session, identifier)
+            request = create_request(
+                session,
+                kind=kind,
+                channel=channel,
+                customer=customer,
+                verified=verified and customer is not None,
+                verification_method=method if customer is not None else None,
+                details=details,
+                conversation_id=conversation_id,
+            )
+            target = _registered_contact(customer, identifier) if customer is not None else None
+            return request.reference, request.due_at, target
+
+        try:
+            reference, due_at, target = await in_register(work)
+        except RegisterUnavailable:
+            return apologise(dispatcher)
+        due = oslo_date(due_at)
+        logger.info("Request %s written (kind=%s, verified=%s)", reference, kind, verified)
+        if target:
+            # to the contact point the register holds; an unknown person gets nothing sent
+            await send_notification(
+                target[0], target[1], confirmation_message(kind, reference, due, verified)
+            )
+        if kind == "erasure":
+            dispatcher.utter_message(response="utter_erasure_limits")
+        if kind == "portability":
+            dispatcher.utter_message(response="utter_portability_format")
+        response = (
+            "utter_request_registered_verified"
+            if verified
+            else "utter_request_registered_unverified"
+        )
+        dispatcher.utter_message(
+            response=response, kind=KIND_TEXT.get(kind, kind), reference=reference, due_date=due
+        )
+        return []
+
+
+def request_details(kind: str, tracker: Tracker) -> Dict[str, Any]:
+    """What staff need to handle the ticket (never the one-time code)."""
+    details: Dict[str, Any] = {}
+    if kind == "correction":
+        details["field"] = tracker.get_slot("correction_field")
+        details["new_value"] = tracker.get_slot("correction_value")
+    if kind in ("restriction", "objection"):
+        details["request_details"] = tracker.get_slot("request_details")
+    if tracker.get_slot("customer_number"):
+        details["customer_number_given"] = tracker.get_slot("customer_number")
+    if not tracker.get_slot("verified"):
+        # how the person can be reached about an unverified ticket: what they typed themselves
+        details["contact_given"] = tracker.get_slot("identifier")
+        details["verification"] = tracker.get_slot("otp_code") or "none"
+    return details
+
+
+class ActionResetRequest(Action):
+    def name(self) -> str:
+        return "action_reset_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        return reset_events(tracker)

@@ -1,0 +1,387 @@
+"""Full-turn load benchmark: our assistant against Rasa's starter bot, same machine, same load.
+
+For 1, 8 and 32 concurrent conversations it sends full turns through
+``POST /webhooks/rest/webhook`` (policy questions; and an opt-out form with its register
+writes), and signed SMS turns through ``/webhooks/twilio_sms/webhook``; it measures median
+and p99 latency and throughput, peak memory (VmHWM) of every server process, training time
+and start-up time. Rasa's starter bot (``rasa init``) gets the same load with its own
+phrases. Everything runs on loopback; every loop is bounded in count and time.
+
+Results: ``results/bench_turns.json`` and the chart ``results/bench_turns.png``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+from urllib.parse import urlencode
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "results"
+BIN = Path(sys.executable).parent
+LEVELS = (1, 8, 32)
+TURNS_PER_CONVERSATION = 4
+MAX_SECONDS_PER_LEVEL = 240
+TWILIO_TOKEN = "bench-auth-token"  # noqa: S105 - a local test secret, not a credential
+
+OUR_POLICY_TURNS = [
+    "hei",
+    "hvor lenge lagrer dere opplysningene mine?",
+    "hvem deler dere dataene med?",
+    "takk for hjelpen",
+]
+STARTER_TURNS = ["hello", "I am sad", "yes", "goodbye"]
+
+
+def percentile(values: List[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def peak_memory_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def form_turns(index: int) -> List[str]:
+    phone = f"9{index:07d}"[-8:]
+    return ["jeg vil ikke ha reklame", "sms", f"{phone[:3]} {phone[3:5]} {phone[5:]}", "takk"]
+
+
+async def run_level(
+    url: str,
+    concurrency: int,
+    turns_for: Callable[[int], List[str]],
+    sms_token: Optional[str] = None,
+    public_url: Optional[str] = None,
+) -> Dict[str, float]:
+    """``concurrency`` conversations at once, each ``TURNS_PER_CONVERSATION`` turns."""
+    latencies: List[float] = []
+    errors = 0
+    deadline = time.monotonic() + MAX_SECONDS_PER_LEVEL
+    limits = httpx.Limits(max_connections=concurrency + 4)
+    run_id = f"{time.time_ns():x}"
+
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+
+        async def conversation(index: int) -> None:
+            nonlocal errors
+            sender = f"bench-{run_id}-{concurrency}-{index}"
+            for turn, text in enumerate(turns_for(index)):
+                if time.monotonic() > deadline:
+                    return
+                started = time.perf_counter()
+                try:
+                    if sms_token:
+                        resp = await post_sms(
+                            client, url, public_url or url, sms_token, index, turn, text, run_id
+                        )
+                    else:
+                        resp = await client.post(
+                            f"{url}/webhooks/rest/webhook",
+                            json={"sender": sender, "message": text},
+                        )
+                    if resp.status_code >= 400:
+                        errors += 1
+                except httpx.HTTPError:
+                    errors += 1
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(conversation(i) for i in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {
+        "concurrency": concurrency,
+        "turns": len(latencies),
+        "errors": errors,
+        "median_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "max_ms": max(latencies) * 1000 if latencies else float("nan"),
+        "throughput_per_s": len(latencies) / elapsed if elapsed else float("nan"),
+    }
+
+
+async def post_sms(client, url, public_url, token, index, turn, text, run_id):
+    from twilio.request_validator import RequestValidator
+
+    path = "/webhooks/twilio_sms/webhook"
+    params = {
+        "MessageSid": f"SM{run_id}{index:04d}{turn:02d}".ljust(34, "0")[:34],
+        "AccountSid": "AC" + "0" * 32,
+        "From": f"+479{index:07d}",
+        "To": "+4763858870",
+        "Body": text,
+    }
+    signature = RequestValidator(token).compute_signature(public_url + path, params)
+    return await client.post(
+        url + path,
+        content=urlencode(params),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": signature,
+        },
+    )
+
+
+def start(cmd: List[str], cwd: Path, env: Dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603
+        cmd,
+        cwd=cwd,
+        env=env,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,  # noqa: SIM115
+    )
+
+
+def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 300) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise TimeoutError(url)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def train(cmd: List[str], cwd: Path, env: Dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)  # noqa: S603
+    return time.perf_counter() - started
+
+
+def bench_ours(work: Path, env: Dict[str, str]) -> Dict[str, object]:
+    model_dir = work / "our-model"
+    train_s = train(
+        [
+            str(BIN / "rasa"),
+            "train",
+            "--data",
+            "data",
+            "--out",
+            str(model_dir),
+            "--fixed-model-name",
+            "klbot",
+        ],
+        ROOT,
+        env,
+    )
+    model = model_dir / "klbot.tar.gz"
+    rasa_port, action_port = free_port(), free_port()
+    env = dict(env)
+    env.update(
+        {
+            "KLBOT_DATABASE_URL": f"sqlite:///{work / 'register.db'}",
+            "KLBOT_TRACKER_STORE_URL": f"sqlite:///{work / 'conversations.db'}",
+            "KLBOT_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
+            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "KLBOT_NOTIFIER": "outbox",
+        }
+    )
+    subprocess.run([str(BIN / "klbot"), "db", "upgrade"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    endpoints = work / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        "tracker_store:\n  type: bot.stores.tracker.ConfiguredTrackerStore\n"
+        "lock_store:\n  type: bot.stores.lock.ConfiguredLockStore\n"
+    )
+    actions = start(
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        ROOT,
+        env,
+        work / "actions.log",
+    )
+    rasa = start(
+        [
+            str(BIN / "rasa"),
+            "run",
+            "--enable-api",
+            "--port",
+            str(rasa_port),
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            "credentials.yml",
+        ],
+        ROOT,
+        env,
+        work / "rasa.log",
+    )
+    url = f"http://127.0.0.1:{rasa_port}"
+    try:
+        wait_ready(f"http://127.0.0.1:{action_port}/health", actions)
+        startup_s = wait_ready(f"{url}/status", rasa)
+        levels = {"policy": [], "form": [], "sms": []}
+        for level in LEVELS:
+            levels["policy"].append(asyncio.run(run_level(url, level, lambda i: OUR_POLICY_TURNS)))
+            levels["form"].append(asyncio.run(run_level(url, level, form_turns)))
+            levels["sms"].append(
+                asyncio.run(run_level(url, level, lambda i: OUR_POLICY_TURNS, TWILIO_TOKEN, url))
+            )
+        return {
+            "train_s": train_s,
+            "startup_s": startup_s,
+            "levels": levels,
+            "peak_memory_mb": {
+                "rasa": peak_memory_mb(rasa.pid),
+                "actions": peak_memory_mb(actions.pid),
+            },
+        }
+    finally:
+        for proc in (rasa, actions):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def bench_starter(work: Path, env: Dict[str, str]) -> Dict[str, object]:
+    starter = work / "starter"
+    starter.mkdir()
+    started = time.perf_counter()
+    subprocess.run(  # noqa: S603
+        [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(starter)],
+        cwd=starter,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    train_s = time.perf_counter() - started
+    model = sorted((starter / "models").glob("*.tar.gz"))[-1]
+    port = free_port()
+    rasa = start(
+        [str(BIN / "rasa"), "run", "--enable-api", "--port", str(port), "--model", str(model)],
+        starter,
+        env,
+        work / "starter.log",
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        startup_s = wait_ready(f"{url}/status", rasa)
+        levels = {
+            "policy": [asyncio.run(run_level(url, n, lambda i: STARTER_TURNS)) for n in LEVELS]
+        }
+        return {
+            "train_s": train_s,
+            "startup_s": startup_s,
+            "levels": levels,
+            "peak_memory_mb": {"rasa": peak_memory_mb(rasa.pid)},
+        }
+    finally:
+        rasa.terminate()
+        rasa.wait(timeout=30)
+
+
+def chart(results: Dict[str, object], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    series = {
+        "starter bot (REST)": results["starter"]["levels"]["policy"],
+        "ours: policy (REST)": results["ours"]["levels"]["policy"],
+        "ours: opt-out form (REST)": results["ours"]["levels"]["form"],
+        "ours: policy (SMS)": results["ours"]["levels"]["sms"],
+    }
+    for label, rows in series.items():
+        xs = [r["concurrency"] for r in rows]
+        ax1.plot(xs, [r["median_ms"] for r in rows], marker="o", label=f"{label} median")
+        ax1.plot(xs, [r["p99_ms"] for r in rows], marker="x", linestyle="--", label=f"{label} p99")
+        ax2.plot(xs, [r["throughput_per_s"] for r in rows], marker="o", label=label)
+    ax1.set(
+        xlabel="concurrent conversations",
+        ylabel="latency per turn (ms)",
+        xscale="log",
+        title="Full-turn latency",
+    )
+    ax2.set(
+        xlabel="concurrent conversations",
+        ylabel="turns per second",
+        xscale="log",
+        title="Throughput",
+    )
+    for ax in (ax1, ax2):
+        ax.set_xticks(list(LEVELS))
+        ax.set_xticklabels([str(n) for n in LEVELS])
+        ax.grid(alpha=0.3)
+    ax1.legend(fontsize=6)
+    ax2.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def report(results: Dict[str, object]) -> str:
+    ours, starter = results["ours"], results["starter"]
+    lines = [
+        f"{'load':<28}{'conv':>5}{'median ms':>11}{'p99 ms':>9}{'turns/s':>9}{'errors':>8}"
+        f"{'x starter':>11}",
+    ]
+    for name, rows in [
+        ("starter bot (REST)", starter["levels"]["policy"]),
+        ("ours: policy (REST)", ours["levels"]["policy"]),
+        ("ours: opt-out form (REST)", ours["levels"]["form"]),
+        ("ours: policy (SMS)", ours["levels"]["sms"]),
+    ]:
+        for row, base in zip(rows, starter["levels"]["policy"]):
+            ratio = row["median_ms"] / base["median_ms"] if base["median_ms"] else float("nan")
+            lines.append(
+                f"{name:<28}{row['concurrency']:>5}{row['median_ms']:>11.1f}{row['p99_ms']:>9.1f}"
+                f"{row['throughput_per_s']:>9.1f}{row['errors']:>8}{ratio:>10.2f}x"
+            )
+    lines.append(
+        f"training: ours {ours['train_s']:.0f} s, starter {starter['train_s']:.0f} s (rasa init);"
+        f" start-up: ours {ours['startup_s']:.1f} s, starter {starter['startup_s']:.1f} s"
+    )
+    mem = ", ".join(f"{k} {v:.0f} MB" for k, v in ours["peak_memory_mb"].items())
+    lines.append(
+        f"peak memory: ours {mem}; starter rasa {starter['peak_memory_mb']['rasa']:.0f} MB"
+    )
+    return "\n".join(lines)
+
+
+def main() -> Dict[str, object]:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    RESULTS.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="klbot-bench-") as tmp:
+        work = Path(tmp)
+        results = {"ours": bench_ours(work, env), "starter": bench_starter(work, env)}
+    (RESULTS / "bench_turns.json").write_text(json.dumps(results, indent=2))
+    chart(results, RESULTS / "bench_turns.png")
+    print(report(results))
+    print(f"written: {RESULTS / 'bench_turns.json'}, {RESULTS / 'bench_turns.png'}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

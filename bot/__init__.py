@@ -1,0 +1,1 @@
+"""KL Miljøvarme's privacy assistant: shared code for the Rasa server, actions and CLI."""

@@ -1,0 +1,42 @@
+"""Rasa's REST channel, hardened: same URL (/webhooks/rest/webhook), same JSON.
+
+Two changes to Rasa's ``RestInput``: the input channel is always ``rest`` (Rasa's lets the
+caller name any channel, which would let a REST caller pose as the SMS channel), channel
+proofs (``verified_phone``) in caller-supplied metadata are dropped; and a turn that
+produced no reply gets an apology with contact details, and empty or huge messages a
+clear answer (see ``guard``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Optional
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint
+from sanic.request import Request
+
+from bot.channels.guard import guarded
+
+TRUSTED_METADATA_KEYS = {"verified_phone", "channel"}
+
+
+class RestInput(RasaRestInput):
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def _extract_input_channel(self, req: Request) -> str:
+        return self.name()
+
+    def get_metadata(self, request: Request) -> Optional[dict[str, Any]]:
+        body = request.json if isinstance(request.json, dict) else {}
+        metadata = body.get("metadata")
+        if not isinstance(metadata, dict):
+            return {"channel": "rest"}
+        clean = {k: v for k, v in metadata.items() if k not in TRUSTED_METADATA_KEYS}
+        clean["channel"] = "rest"
+        return clean
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(guarded(on_new_message))

@@ -1,0 +1,1 @@
+"""Norwegian NLU components for Rasa (normalisation, stemming, spaCy pipeline)."""

@@ -1,0 +1,248 @@
+"""ORM models of the customer register (SQLAlchemy 1.4 in its 2.0 style).
+
+Times are stored as UTC and always come back timezone-aware (``UTCDateTime``, also on
+SQLite). The audit log records who changed what, when and why, with field names but never
+the values, so it holds no personal data and stays append-only after an erasure.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Dict, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, declarative_base, relationship
+from sqlalchemy.types import TypeDecorator
+
+Base = declarative_base()
+
+REQUEST_KINDS = (
+    "opt_out",
+    "access",
+    "correction",
+    "erasure",
+    "restriction",
+    "objection",
+    "portability",
+    "complaint",
+)
+STATUSES = ("received", "verified", "in_progress", "done", "rejected")
+OPEN_STATUSES = ("received", "verified", "in_progress")
+CLOSED_STATUSES = ("done", "rejected")
+CHANNELS = ("sms", "email", "post")
+OUTBOX_STATUSES = ("recorded", "sent", "failed")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps naive UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the register: use timezone-aware UTC")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    customer_number: Mapped[str] = Column(String(20), unique=True, nullable=False)
+    name: Mapped[Optional[str]] = Column(String(200))
+    address: Mapped[Optional[str]] = Column(String(300))
+    postal_code: Mapped[Optional[str]] = Column(String(10))
+    city: Mapped[Optional[str]] = Column(String(100))
+    phone: Mapped[Optional[str]] = Column(String(20), index=True)  # E.164
+    email: Mapped[Optional[str]] = Column(String(254), index=True)  # lower-case
+    contact_person: Mapped[Optional[str]] = Column(String(200))
+    marketing_sms: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    marketing_email: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    marketing_post: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    erased_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    created_at: Mapped[datetime] = Column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    requests = relationship("PrivacyRequest", back_populates="customer")
+
+    @property
+    def marketing(self) -> Dict[str, bool]:
+        return {channel: bool(getattr(self, f"marketing_{channel}")) for channel in CHANNELS}
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
+
+    def __repr__(self) -> str:  # reprs end up in logs and tracebacks: ids only
+        return f"<Customer id={self.id}>"
+
+
+class Suppression(Base):
+    """A contact point that must get no marketing on a channel (customer or not)."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_suppression"),)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    channel: Mapped[str] = Column(String(10), nullable=False)
+    address: Mapped[str] = Column(String(300), nullable=False)
+    source_channel: Mapped[Optional[str]] = Column(String(30))
+    created_at: Mapped[datetime] = Column(UTCDateTime, default=utcnow)
+
+
+class PrivacyRequest(Base):
+    __tablename__ = "privacy_requests"
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    reference: Mapped[str] = Column(String(20), unique=True, nullable=False)
+    kind: Mapped[str] = Column(String(20), nullable=False)
+    status: Mapped[str] = Column(String(20), nullable=False, default="received")
+    channel: Mapped[Optional[str]] = Column(String(30))
+    verified: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    verification_method: Mapped[Optional[str]] = Column(String(30))
+    customer_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    conversation_id: Mapped[Optional[str]] = Column(String(200))
+    details: Mapped[dict] = Column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = Column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    extended_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    extension_reason: Mapped[Optional[str]] = Column(Text)
+    closed_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    customer = relationship("Customer", back_populates="requests", lazy="joined")
+
+    @property
+    def customer_number(self) -> Optional[str]:
+        return self.customer.customer_number if self.customer is not None else None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def received_at(self) -> datetime:
+        return self.created_at
+
+    def __repr__(self) -> str:
+        return f"<PrivacyRequest {self.reference} {self.kind} {self.status}>"
+
+
+class Challenge(Base):
+    """A one-time code: only its hash is kept."""
+
+    __tablename__ = "challenges"
+    id: Mapped[str] = Column(String(40), primary_key=True)
+    conversation_id: Mapped[str] = Column(String(200), index=True, nullable=False)
+    customer_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE")
+    )
+    code_hash: Mapped[Optional[str]] = Column(String(128))
+    salt: Mapped[str] = Column(String(64), nullable=False)
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = Column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
+    used_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    channel: Mapped[str] = Column(String(10), nullable=False)
+    to: Mapped[str] = Column(String(300), nullable=False)
+    body: Mapped[Optional[str]] = Column(Text)
+    status: Mapped[str] = Column(String(20), nullable=False, default="recorded")
+    created_at: Mapped[datetime] = Column(UTCDateTime, default=utcnow, index=True)
+    # added in 0002: who delivered, when, and the failure's type (never its text)
+    notifier: Mapped[Optional[str]] = Column(String(20))
+    sent_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    error: Mapped[Optional[str]] = Column(String(100))
+
+
+class AuditEntry(Base):
+    """Append-only: who changed what, when and why."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity_id", "entity", "entity_id"),)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[datetime] = Column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = Column(String(100), nullable=False)
+    action: Mapped[str] = Column(String(50), nullable=False)
+    entity: Mapped[str] = Column(String(50), nullable=False)
+    entity_id: Mapped[Optional[str]] = Column(String(50))
+    reason: Mapped[Optional[str]] = Column(Text)
+    changes: Mapped[Optional[dict]] = Column(JSON)
+
+
+class InboundMessage(Base):
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("provider", "message_id", name="uq_inbound"),)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    provider: Mapped[str] = Column(String(30), nullable=False)
+    message_id: Mapped[str] = Column(String(100), nullable=False)
+    seen_at: Mapped[datetime] = Column(UTCDateTime, default=utcnow, index=True)
+
+
+class ChannelIdentity(Base):
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_channel_identity"),)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    channel: Mapped[str] = Column(String(30), nullable=False)
+    external_id: Mapped[str] = Column(String(100), nullable=False)
+    phone: Mapped[str] = Column(String(20), nullable=False)
+    verified_at: Mapped[datetime] = Column(UTCDateTime, default=utcnow)
+
+
+class Invoice(Base):
+    """Bookkeeping: an invoice as issued (name and address as billed). Kept after an erasure,
+    because the Bookkeeping Act (bokføringsloven) requires it. Added in 0002."""
+
+    __tablename__ = "invoices"
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    customer_id: Mapped[int] = Column(
+        Integer, ForeignKey("customers.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    invoice_number: Mapped[str] = Column(String(30), unique=True, nullable=False)
+    issued_on: Mapped[date] = Column(Date, nullable=False)
+    amount: Mapped[Decimal] = Column(Numeric(12, 2), nullable=False)
+    billed_name: Mapped[Optional[str]] = Column(String(200))
+    billed_address: Mapped[Optional[str]] = Column(String(300))
+    created_at: Mapped[datetime] = Column(UTCDateTime, default=utcnow)
+
+
+class CustomerApplication(Base):
+    """An application to become a customer ("kundesøknad"): the policy keeps it 3 months.
+    Added in 0002."""
+
+    __tablename__ = "customer_applications"
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    received_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    name: Mapped[Optional[str]] = Column(String(200))
+    phone: Mapped[Optional[str]] = Column(String(20))
+    email: Mapped[Optional[str]] = Column(String(254))
+    details: Mapped[dict] = Column(JSON, nullable=False, default=dict)

@@ -1,0 +1,27 @@
+"""Shared fixtures. `assistant` is a real Rasa server + action server with a fresh register."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.support.servers import ROOT, klbot, start_assistant
+
+
+def service_up(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory):
+    """One running assistant for the session, with the demo customers imported."""
+    work = tmp_path_factory.mktemp("assistant")
+    running = start_assistant(work)
+    klbot(running.env, "customers", "import", str(ROOT / "demo" / "customers.csv"))
+    yield running
+    running.stop()

@@ -1,0 +1,200 @@
+"""Start the real action server and Rasa server on free ports for end-to-end tests.
+
+`RunningAssistant` owns two subprocesses (`rasa run actions`, `rasa run --enable-api`) that
+share one register database (``KLBOT_DATABASE_URL``) and the channel settings given in
+``env``. Nothing is mocked: tests talk to it over HTTP exactly as a client would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+MODEL = Path(os.environ.get("KLBOT_TEST_MODEL") or ROOT / "models" / "klbot.tar.gz")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process for {url} exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback only)
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@dataclass
+class RunningAssistant:
+    rasa_port: int
+    action_port: int
+    env: Dict[str, str]
+    workdir: Path
+    procs: List[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def say(self, sender: str, text: str, metadata: Optional[dict] = None) -> List[dict]:
+        """One turn through the REST channel; returns the bot's messages."""
+        body = {"sender": sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        return self.post_json("/webhooks/rest/webhook", body)
+
+    def texts(self, sender: str, text: str) -> List[str]:
+        return [m.get("text", "") for m in self.say(sender, text)]
+
+    def post_json(self, path: str, body: dict, timeout: float = 60) -> dict:
+        req = urllib.request.Request(  # noqa: S310
+            self.url + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+            return json.loads(resp.read() or b"null")
+
+    def parse(self, text: str) -> dict:
+        return self.post_json("/model/parse", {"text": text})
+
+    def tracker(self, sender: str) -> dict:
+        with urllib.request.urlopen(f"{self.url}/conversations/{sender}/tracker", timeout=30) as r:  # noqa: S310
+            return json.loads(r.read())
+
+    def stop(self) -> None:
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in self.procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs.clear()
+
+
+def start_assistant(
+    workdir: Path,
+    env_overrides: Optional[Dict[str, str]] = None,
+    model: Path = MODEL,
+    credentials: Optional[Path] = None,
+    endpoints_extra: str = "",
+    start_actions: bool = True,
+    action_port: Optional[int] = None,
+    timeout: float = 240,
+) -> RunningAssistant:
+    """Start both servers; the caller must call ``stop()`` (fixtures do).
+
+    With ``start_actions=False`` and an ``action_port``, only a Rasa server is started and
+    it uses that (already running) action server: several instances, one action server.
+    """
+    if not model.exists():
+        raise RuntimeError(f"{model} is missing: run `make train` first")
+    workdir.mkdir(parents=True, exist_ok=True)
+    rasa_port, action_port = free_port(), action_port or free_port()
+    env = dict(os.environ)
+    env.setdefault("KLBOT_DATABASE_URL", f"sqlite:///{workdir / 'register.db'}")
+    env.setdefault("KLBOT_TRACKER_STORE_URL", f"sqlite:///{workdir / 'conversations.db'}")
+    env.update(
+        {
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "KLBOT_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(env_overrides or {})
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        "tracker_store:\n  type: bot.stores.tracker.ConfiguredTrackerStore\n"
+        "lock_store:\n  type: bot.stores.lock.ConfiguredLockStore\n" + endpoints_extra
+    )
+    subprocess.run(  # noqa: S603
+        [str(BIN / "klbot"), "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True
+    )
+    running = RunningAssistant(rasa_port, action_port, env, workdir)
+    logs = workdir / "logs"
+    logs.mkdir(exist_ok=True)
+    try:
+        if start_actions:
+            action_log = open(logs / "actions.log", "wb")  # noqa: SIM115
+            running.procs.append(
+                subprocess.Popen(  # noqa: S603
+                    [
+                        str(BIN / "rasa"),
+                        "run",
+                        "actions",
+                        "--actions",
+                        "actions",
+                        "--port",
+                        str(action_port),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=action_log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        rasa_log = open(logs / "rasa.log", "wb")  # noqa: SIM115
+        running.procs.append(
+            subprocess.Popen(  # noqa: S603
+                [
+                    str(BIN / "rasa"),
+                    "run",
+                    "--enable-api",
+                    "--port",
+                    str(rasa_port),
+                    "--model",
+                    str(model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    str(credentials or ROOT / "credentials.yml"),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=rasa_log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        if start_actions:
+            wait_http(f"http://127.0.0.1:{action_port}/health", timeout, running.procs[0])
+        wait_http(f"{running.url}/status", timeout, running.procs[-1])
+    except Exception:
+        running.stop()
+        raise
+    return running
+
+
+def klbot(env: Dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the staff CLI against the same database as the servers."""
+    return subprocess.run(  # noqa: S603
+        [str(BIN / "klbot"), *args],
+        env=env,
+        cwd=ROOT,
+        check=check,
+        capture_output=True,
+        text=True,
+    )
