@@ -143,14 +143,19 @@ def test_due_date_extension_and_lifecycle(register):
         assert request.due_at - request.created_at <= timedelta(days=31)
     assert "due" in cli(register, "requests", "extend", ref, "--reason", "mange saker").stdout
     assert cli(register, "requests", "extend", ref, "--reason", "igjen", check=False).returncode
-    cli(register, "requests", "update", ref, "--status", "done", "--note", "sendt")
+    skipped = cli(
+        register, "requests", "update", ref, "--status", "done", "--note", "x", check=False
+    )
+    assert skipped.returncode != 0 and "allowed: rejected, verified" in skipped.stderr
+    for status in ("verified", "in_progress", "done"):
+        cli(register, "requests", "update", ref, "--status", status, "--note", "sendt")
     bad = cli(
         register, "requests", "update", ref, "--status", "in_progress", "--note", "x", check=False
     )
     assert bad.returncode != 0
     shown = json.loads(cli(register, "requests", "show", ref).stdout)
     assert shown["status"] == "done" and shown["extended"] is True
-    assert count(register, AuditEntry, AuditEntry.entity_id == ref) == 3
+    assert count(register, AuditEntry, AuditEntry.entity_id == ref) == 5
 
 
 def test_export_has_everything_with_the_policy_and_is_owner_only(register, tmp_path):
