@@ -259,18 +259,18 @@ FORM_RESPONSES = {
         "975 27 747."
     ),
     "utter_invalid_email": resp(
-        "Det ser ikke ut som en gyldig e-postadresse. Prøv igjen, for eksempel ola@eksempel.no."
+        "Det ser ikke ut som en gyldig e-postadresse. Prøv igjen, for eksempel ola@example.com."
     ),
     "utter_invalid_contact_point": resp(
         "Jeg fant ikke et mobilnummer, en e-postadresse eller en postadresse i det du skrev. "
-        "Prøv igjen, for eksempel 975 27 747 eller ola@eksempel.no."
+        "Prøv igjen, for eksempel 975 27 747 eller ola@example.com."
     ),
     "utter_need_phone": resp(
         "For å stoppe reklame på SMS trenger jeg mobilnummeret. Skriv det med 8 siffer, for "
         "eksempel 975 27 747."
     ),
     "utter_need_email": resp(
-        "For å stoppe reklame på e-post trenger jeg e-postadressen, for eksempel ola@eksempel.no."
+        "For å stoppe reklame på e-post trenger jeg e-postadressen, for eksempel ola@example.com."
     ),
     "utter_opt_out_done": resp(
         "Ferdig. Vi har registrert at {contact} ikke skal få reklame fra "
@@ -284,7 +284,7 @@ FORM_RESPONSES = {
     ),
     "utter_invalid_identifier": resp(
         "Det ser ikke ut som en gyldig e-postadresse eller et norsk mobilnummer. Prøv igjen, for "
-        "eksempel ola@eksempel.no eller 975 27 747. Vil du avslutte, skriv «avbryt»."
+        "eksempel ola@example.com eller 975 27 747. Vil du avslutte, skriv «avbryt»."
     ),
     "utter_identifier_need_contact": resp(
         "Takk. Jeg trenger også e-postadressen eller mobilnummeret du har registrert hos oss."
@@ -364,12 +364,9 @@ FORM_RESPONSES = {
         "{due_date}, til kontaktinformasjonen vi har registrert på deg."
     ),
     "utter_request_registered_unverified": resp(
-        "Forespørselen om {kind} er registrert med referanse {reference}, men uten bekreftet "
-        "identitet. Fristen vår er {due_date}. For at vi skal kunne behandle den, send "
-        "forespørselen skriftlig og underskrevet, med kopi av ID-dokument og referansen, til "
-        f"{COMPANY}, {ADDRESS}. Merk konvolutten «Registrer ekstra persondata». Spørsmål: "
-        + CONTACT_LINE
-        + "."
+        "Forespørselen om {kind} er registrert (ref. {reference}, frist {due_date}), men uten "
+        "bekreftet identitet. Send den skriftlig og underskrevet, med kopi av ID og referansen, "
+        f"til {COMPANY}, {ADDRESS}, merket «Registrer ekstra persondata». Spørsmål: tlf. {PHONE}."
     ),
     "utter_erasure_limits": resp(
         "Merk: Det vi må beholde etter loven, for eksempel fakturaer og regnskap etter "

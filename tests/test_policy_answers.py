@@ -13,6 +13,7 @@ from tests.support.servers import ROOT
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 RESPONSES = {name: variants[0]["text"] for name, variants in DOMAIN["responses"].items()}
 POLICY = policy_text()
+EXAMPLE_DOMAINS = ("@example.com",)
 
 # topic answer -> facts from the policy it must state (lower-case substrings)
 FACTS = {
@@ -88,6 +89,8 @@ def test_no_answer_invents_contact_details_or_numbers():
     policy_digits = re.sub(r"\D", "", POLICY)
     for name, text in RESPONSES.items():
         for email in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text):
+            if email.endswith(EXAMPLE_DOMAINS):
+                continue  # an obvious example address (RFC 2606), shown as a format hint
             assert email in POLICY, f"{name} invents {email}"
         for number in re.findall(r"\+?\d[\d ]{6,}\d", text):
             assert re.sub(r"\D", "", number) in policy_digits, f"{name} invents {number}"
