@@ -364,9 +364,9 @@ FORM_RESPONSES = {
         "{due_date}, til kontaktinformasjonen vi har registrert på deg."
     ),
     "utter_request_registered_unverified": resp(
-        "Forespørselen om {kind} er registrert (ref. {reference}, frist {due_date}), men uten "
-        "bekreftet identitet. Send den skriftlig og underskrevet, med kopi av ID og referansen, "
-        f"til {COMPANY}, {ADDRESS}, merket «Registrer ekstra persondata». Spørsmål: tlf. {PHONE}."
+        "Forespørselen om {kind} er registrert med referanse {reference}, frist {due_date}, men "
+        "uten bekreftet identitet. Send den underskrevet, med kopi av ID-dokument og referansen, "
+        f"til {COMPANY}, {ADDRESS}, merket «Registrer ekstra persondata». Tlf. {PHONE}."
     ),
     "utter_erasure_limits": resp(
         "Merk: Det vi må beholde etter loven, for eksempel fakturaer og regnskap etter "

@@ -4,7 +4,8 @@ Two changes to Rasa's ``RestInput``: the input channel is always ``rest`` (Rasa'
 caller name any channel, which would let a REST caller pose as the SMS channel), channel
 proofs (``verified_phone``) in caller-supplied metadata are dropped; and a turn that
 produced no reply gets an apology with contact details, and empty or huge messages a
-clear answer (see ``guard``).
+clear answer (see ``guard``); a body that is not the expected JSON object gets a 400
+(see ``body_check``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint
 from sanic.request import Request
 
+from bot.channels.body_check import install_on
 from bot.channels.guard import guarded
 
 TRUSTED_METADATA_KEYS = {"verified_phone", "channel"}
@@ -39,4 +41,6 @@ class RestInput(RasaRestInput):
         return clean
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(guarded(on_new_message))
+        blueprint = super().blueprint(guarded(on_new_message))
+        install_on(blueprint)  # bad JSON here and on /model/parse: 400, not Rasa's 500
+        return blueprint

@@ -21,8 +21,8 @@ from tests.channels.conftest import (
 
 pytestmark = [pytest.mark.e2e]
 
-# demo/customers.csv: 10001 has +4791234567 and marketing_sms=true
-REGISTERED = "+4791234567"
+# demo/customers.csv: 10004 has 94567890 and marketing_sms=true (no other channel test uses it)
+REGISTERED = "+4794567890"
 
 
 def random_number() -> str:
