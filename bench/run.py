@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import List, Optional
 
 BENCHMARKS = ("nlu", "turns")
+MODEL = Path(__file__).resolve().parent.parent / "models" / "klbot.tar.gz"
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -27,17 +28,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     selected = [name for name in BENCHMARKS if not args.only or name in args.only]
 
     failed = []
+    nlu_results: dict = {}
+    model = args.nlu_model or (MODEL if MODEL.exists() else None)
     for name in selected:
         print(f"\n=== bench.{name} ===", flush=True)
         try:
             if name == "nlu":
                 from bench import nlu
 
-                nlu.run(args.nlu_model, args.requests)
+                nlu_results = nlu.run(args.nlu_model, args.requests) or {}
             else:
                 from bench import turns
 
-                turns.main()
+                # serve the model `make bench` built; training time comes from bench.nlu
+                turns.main(model, nlu_results.get("train_full_model_s"))
         except Exception:  # noqa: BLE001 - report and go on with the next benchmark
             traceback.print_exc()
             failed.append(name)

@@ -179,23 +179,29 @@ def train(cmd: List[str], cwd: Path, env: Dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def bench_ours(work: Path, env: Dict[str, str]) -> Dict[str, object]:
-    model_dir = work / "our-model"
-    train_s = train(
-        [
-            str(BIN / "rasa"),
-            "train",
-            "--data",
-            "data",
-            "--out",
-            str(model_dir),
-            "--fixed-model-name",
-            "klbot",
-        ],
-        ROOT,
-        env,
-    )
-    model = model_dir / "klbot.tar.gz"
+def bench_ours(
+    work: Path, env: Dict[str, str], model: Optional[Path], train_s: Optional[float]
+) -> Dict[str, object]:
+    """Our assistant; with ``model`` given, that model is served and ``train_s`` is the
+    full training time measured elsewhere (bench.nlu), so we do not train twice."""
+    if model is None:
+        model_dir = work / "our-model"
+        train_s = train(
+            [
+                str(BIN / "rasa"),
+                "train",
+                "--force",
+                "--data",
+                "data",
+                "--out",
+                str(model_dir),
+                "--fixed-model-name",
+                "klbot",
+            ],
+            ROOT,
+            env,
+        )
+        model = model_dir / "klbot.tar.gz"
     rasa_port, action_port = free_port(), free_port()
     env = dict(env)
     env.update(
@@ -359,8 +365,9 @@ def report(results: Dict[str, object]) -> str:
                 f"{name:<28}{row['concurrency']:>5}{row['median_ms']:>11.1f}{row['p99_ms']:>9.1f}"
                 f"{row['throughput_per_s']:>9.1f}{row['errors']:>8}{ratio:>10.2f}x"
             )
+    ours_train = f"{ours['train_s']:.0f} s" if ours.get("train_s") else "not measured in this run"
     lines.append(
-        f"training: ours {ours['train_s']:.0f} s, starter {starter['train_s']:.0f} s (rasa init);"
+        f"training: ours {ours_train}, starter {starter['train_s']:.0f} s (rasa init);"
         f" start-up: ours {ours['startup_s']:.1f} s, starter {starter['startup_s']:.1f} s"
     )
     mem = ", ".join(f"{k} {v:.0f} MB" for k, v in ours["peak_memory_mb"].items())
@@ -370,12 +377,15 @@ def report(results: Dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def main() -> Dict[str, object]:
+def main(model: Optional[Path] = None, train_s: Optional[float] = None) -> Dict[str, object]:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     RESULTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="klbot-bench-") as tmp:
         work = Path(tmp)
-        results = {"ours": bench_ours(work, env), "starter": bench_starter(work, env)}
+        results = {
+            "ours": bench_ours(work, env, model, train_s),
+            "starter": bench_starter(work, env),
+        }
     (RESULTS / "bench_turns.json").write_text(json.dumps(results, indent=2))
     chart(results, RESULTS / "bench_turns.png")
     print(report(results))
