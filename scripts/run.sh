@@ -7,6 +7,8 @@ BIN=.venv/bin
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+# libraries' deprecation notices (pyparsing, SQLAlchemy 2.0 hints) are for us, not operators
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
 mkdir -p var
 ENDPOINTS=var/endpoints.run.yml
 sed "s#http://localhost:5055/webhook#http://localhost:${ACTION_PORT}/webhook#" endpoints.yml > "$ENDPOINTS"
