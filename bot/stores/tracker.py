@@ -13,8 +13,11 @@ from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import make_url
 
 from bot.config import load_settings
+from bot.rasa_speedups import install as install_speedups
 
 logger = logging.getLogger(__name__)
+
+install_speedups()  # Rasa imports this module: fix its slow response check
 
 
 def sql_store_arguments(url: str) -> dict:
