@@ -7,9 +7,10 @@ import pytest
 
 @pytest.fixture
 def remote_action():
-    import bot.channels.rest  # noqa: F401 - what the Rasa server imports installs the fix
     from rasa.core.actions.action import RemoteAction
     from rasa.utils.endpoints import EndpointConfig
+
+    import bot.channels.rest  # noqa: F401 - what the Rasa server imports installs the fix
 
     return RemoteAction("validate_opt_out_form", EndpointConfig("http://127.0.0.1:1/webhook"))
 
