@@ -9,10 +9,10 @@ to Rasa's own API, not to a channel.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from sanic import Blueprint, Sanic, response
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 MAX_BODY_BYTES = 256 * 1024  # a customer message is at most a few kB; the guard caps text
@@ -32,8 +32,8 @@ def problem(request: Request) -> Optional[str]:
     if len(body) > MAX_BODY_BYTES:
         return f"the body is larger than {MAX_BODY_BYTES} bytes"
     try:
-        data: Any = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        data: Any = request.json  # parsed once and cached: Rasa's handler reuses it
+    except (InvalidUsage, UnicodeDecodeError, ValueError):
         return "the body must be a JSON object"
     if not isinstance(data, dict):
         return "the body must be a JSON object"
