@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import List, Optional
 
 BENCHMARKS = ("nlu", "turns")
-MODEL = Path(__file__).resolve().parent.parent / "models" / "klbot.tar.gz"
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -29,7 +28,6 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     failed = []
     nlu_results: dict = {}
-    model = args.nlu_model or (MODEL if MODEL.exists() else None)
     for name in selected:
         print(f"\n=== bench.{name} ===", flush=True)
         try:
@@ -41,7 +39,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 from bench import turns
 
                 # serve the model `make bench` built; training time comes from bench.nlu
-                turns.main(model, nlu_results.get("train_full_model_s"))
+                turns.main(args.nlu_model or turns.MODEL, nlu_results.get("train_full_model_s"))
         except Exception:  # noqa: BLE001 - report and go on with the next benchmark
             traceback.print_exc()
             failed.append(name)

@@ -28,6 +28,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results"
+MODEL = ROOT / "models" / "klbot.tar.gz"
 BIN = Path(sys.executable).parent
 LEVELS = (1, 8, 32)
 TURNS_PER_CONVERSATION = 4
@@ -173,35 +174,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def train(cmd: List[str], cwd: Path, env: Dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)  # noqa: S603
-    return time.perf_counter() - started
-
-
 def bench_ours(
-    work: Path, env: Dict[str, str], model: Optional[Path], train_s: Optional[float]
+    work: Path, env: Dict[str, str], model: Path, train_s: Optional[float]
 ) -> Dict[str, object]:
-    """Our assistant; with ``model`` given, that model is served and ``train_s`` is the
-    full training time measured elsewhere (bench.nlu), so we do not train twice."""
-    if model is None:
-        model_dir = work / "our-model"
-        train_s = train(
-            [
-                str(BIN / "rasa"),
-                "train",
-                "--force",
-                "--data",
-                "data",
-                "--out",
-                str(model_dir),
-                "--fixed-model-name",
-                "klbot",
-            ],
-            ROOT,
-            env,
-        )
-        model = model_dir / "klbot.tar.gz"
+    """Our assistant, serving ``model`` (what `make bench` built); ``train_s`` is the full
+    training time measured by bench.nlu in the same run, or None."""
+    if not model.exists():
+        raise FileNotFoundError(f"{model} is missing: run `make train` (or `make bench`) first")
     rasa_port, action_port = free_port(), free_port()
     env = dict(env)
     env.update(
@@ -377,7 +356,7 @@ def report(results: Dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def main(model: Optional[Path] = None, train_s: Optional[float] = None) -> Dict[str, object]:
+def main(model: Path = MODEL, train_s: Optional[float] = None) -> Dict[str, object]:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     RESULTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="klbot-bench-") as tmp:

@@ -23,35 +23,35 @@ CHECKED: Dict[str, Tuple[str, Tuple[str, ...]]] = {
 }
 
 
-def problem(request: Request) -> Optional[str]:
-    """Why the body cannot be handled, or None when it is fine."""
+def problem(request: Request) -> Optional[Tuple[int, str]]:
+    """The HTTP status and the reason the body cannot be handled, or None when it is fine."""
     rule = CHECKED.get(request.path.rstrip("/") or "/")
     if request.method != "POST" or rule is None:
         return None
     body = request.body or b""
     if len(body) > MAX_BODY_BYTES:
-        return f"the body is larger than {MAX_BODY_BYTES} bytes"
+        return 413, f"the body is larger than {MAX_BODY_BYTES} bytes"
     try:
         data: Any = request.json  # parsed once and cached: Rasa's handler reuses it
     except (InvalidUsage, UnicodeDecodeError, ValueError):
-        return "the body must be a JSON object"
+        return 400, "the body must be a JSON object"
     if not isinstance(data, dict):
-        return "the body must be a JSON object"
+        return 400, "the body must be a JSON object"
     required, optional = rule
     value = data.get(required)
     if not isinstance(value, str) or not value.strip():
-        return f"'{required}' must be a non-empty string"
+        return 400, f"'{required}' must be a non-empty string"
     for name in optional:
         if name in data and data[name] is not None and not isinstance(data[name], str):
-            return f"'{name}' must be a string"
+            return 400, f"'{name}' must be a string"
     return None
 
 
 async def check_body(request: Request) -> Optional[response.HTTPResponse]:
-    reason = problem(request)
-    if reason is None:
+    found = problem(request)
+    if found is None:
         return None
-    status = 413 if reason.startswith("the body is larger") else 400
+    status, reason = found
     return response.json({"status": "failure", "reason": "BadRequest", "message": reason}, status)
 
 
