@@ -36,6 +36,7 @@ from actions.base import (
     send_notification,
     trusted_phone,
 )
+from bot.policy import COMPANY_CONTACT
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +94,7 @@ def code_message(code: str) -> str:
 
 
 def confirmation_message(kind: str, reference: str, due: str, verified: bool) -> str:
-    from bot.config import get_settings
-
-    settings = get_settings()
-    contact = f"tlf. {settings.company_phone} eller {settings.company_email}"
+    contact = COMPANY_CONTACT
     if verified:
         return (
             f"KL Miljøvarme har mottatt forespørselen din om {KIND_TEXT.get(kind, kind)} "

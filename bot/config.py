@@ -1,72 +1,20 @@
-"""The one configuration object, read from the environment (and an optional ``.env``)."""
+"""The one configuration object, read from the environment (and an optional ``.env``).
+
+pydantic's ``BaseSettings`` (pydantic 1.10, installed with Rasa) reads each field from the
+environment variable named in its ``env``; blank values count as unset. Every process (Rasa
+server, action server, ``klbot``) reads its settings here and nowhere else.
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Any, Dict, List, Optional
+
+from pydantic import BaseSettings, Field, validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
-
-
-def _load_dotenv() -> None:
-    env_file = PROJECT_ROOT / ".env"
-    if env_file.exists():
-        from dotenv import load_dotenv
-
-        load_dotenv(env_file, override=False)
-
-
-def _env(name: str, default: Optional[str] = None) -> Optional[str]:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip()
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = _env(name)
-    try:
-        return int(raw) if raw is not None else default
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
-
-
-@dataclass(frozen=True)
-class Settings:
-    database_url: str
-    notifier: str = "outbox"
-    public_url: str = "http://localhost:5005"
-    twilio_account_sid: Optional[str] = None
-    twilio_auth_token: Optional[str] = None
-    twilio_from_number: Optional[str] = None
-    twilio_api_url: Optional[str] = None
-    telegram_bot_token: Optional[str] = None
-    telegram_webhook_secret: Optional[str] = None
-    telegram_api_url: str = "https://api.telegram.org"
-    smtp_host: str = "localhost"
-    smtp_port: int = 25
-    smtp_user: Optional[str] = None
-    smtp_password: Optional[str] = None
-    smtp_from: str = "personvern@miljovarme.no"
-    smtp_starttls: bool = False
-    conversation_retention_days: int = 90
-    tracker_store_url: str = ""
-    lock_store_url: Optional[str] = None
-    company_phone: str = "+47 63 85 88 70"
-    company_email: str = "biokjell@miljovarme.no"
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def twilio_enabled(self) -> bool:
-        return bool(self.twilio_auth_token)
-
-    @property
-    def telegram_enabled(self) -> bool:
-        return bool(self.telegram_bot_token and self.telegram_webhook_secret)
 
 
 def default_database_url() -> str:
@@ -77,30 +25,109 @@ def default_tracker_store_url() -> str:
     return f"sqlite:///{VAR_DIR / 'conversations.db'}"
 
 
+class Settings(BaseSettings):
+    # the register and the conversation stores
+    database_url: str = Field(default_factory=default_database_url, env="KLBOT_DATABASE_URL")
+    tracker_store_url: str = Field(
+        default_factory=default_tracker_store_url, env="KLBOT_TRACKER_STORE_URL"
+    )
+    lock_store_url: Optional[str] = Field(None, env="KLBOT_LOCK_STORE_URL")
+    conversation_retention_days: int = Field(90, env="KLBOT_CONVERSATION_RETENTION_DAYS")
+
+    # where the servers listen, and who may call them (docs/SECURITY.md)
+    environment: str = Field("development", env="KLBOT_ENV")
+    host: str = Field("127.0.0.1", env="KLBOT_HOST")
+    public_url: str = Field("http://localhost:5005", env="KLBOT_PUBLIC_URL")
+    api_token: Optional[str] = Field(None, env="KLBOT_API_TOKEN")
+    action_token: Optional[str] = Field(None, env="KLBOT_ACTION_TOKEN")
+    web_origins: List[str] = Field(default_factory=list, env="KLBOT_WEB_ORIGINS")
+    rate_limits: str = Field("on", env="KLBOT_RATE_LIMITS")
+    rate_limit_storage_url: Optional[str] = Field(None, env="KLBOT_RATE_LIMIT_STORAGE_URL")
+
+    # delivery of notifications: outbox (development: record only), twilio, smtp
+    notifier: str = Field("outbox", env="KLBOT_NOTIFIER")
+    twilio_account_sid: Optional[str] = Field(None, env="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: Optional[str] = Field(None, env="TWILIO_AUTH_TOKEN")
+    twilio_from_number: Optional[str] = Field(None, env="TWILIO_FROM_NUMBER")
+    twilio_api_url: Optional[str] = Field(None, env="TWILIO_API_URL")
+    smtp_host: str = Field("localhost", env="KLBOT_SMTP_HOST")
+    smtp_port: int = Field(587, env="KLBOT_SMTP_PORT")
+    smtp_user: Optional[str] = Field(None, env="KLBOT_SMTP_USER")
+    smtp_password: Optional[str] = Field(None, env="KLBOT_SMTP_PASSWORD")
+    smtp_from: str = Field("personvern@miljovarme.no", env="KLBOT_SMTP_FROM")
+    smtp_starttls: bool = Field(True, env="KLBOT_SMTP_STARTTLS")
+
+    # Telegram
+    telegram_bot_token: Optional[str] = Field(None, env="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: Optional[str] = Field(None, env="TELEGRAM_WEBHOOK_SECRET")
+    telegram_api_url: str = Field("https://api.telegram.org", env="TELEGRAM_API_URL")
+
+    # staff: where alerts and reminders go
+    staff_email: Optional[str] = Field(None, env="KLBOT_STAFF_EMAIL")
+    staff_phone: Optional[str] = Field(None, env="KLBOT_STAFF_PHONE")
+
+    class Config:
+        env_file = str(PROJECT_ROOT / ".env")
+        env_file_encoding = "utf-8"
+        extra = "ignore"
+
+        @classmethod
+        def parse_env_var(cls, field_name: str, raw_val: str) -> Any:
+            if field_name == "web_origins":
+                return [o.strip().rstrip("/") for o in raw_val.replace(",", " ").split() if o]
+            return cls.json_loads(raw_val)  # type: ignore[attr-defined]
+
+    @validator("*", pre=True)
+    def _blank_is_unset(cls, value: Any, field: Any) -> Any:  # noqa: N805 (pydantic)
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "":
+                return field.get_default()
+        return value
+
+    @validator("public_url", "telegram_api_url")
+    def _no_trailing_slash(cls, value: str) -> str:  # noqa: N805
+        return value.rstrip("/")
+
+    @validator("notifier", "environment", "rate_limits")
+    def _lower(cls, value: str) -> str:  # noqa: N805
+        return value.lower()
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment in {"development", "dev", "test"}
+
+    @property
+    def rate_limits_on(self) -> bool:
+        return self.rate_limits not in {"off", "0", "false", "no"}
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_auth_token)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token and self.telegram_webhook_secret)
+
+    @property
+    def allowed_web_origins(self) -> List[str]:
+        """The origins that may open the web chat: the public URL's own, plus the extra ones."""
+        from urllib.parse import urlsplit
+
+        own = urlsplit(self.public_url)
+        origins = [f"{own.scheme}://{own.netloc}"] if own.scheme and own.netloc else []
+        return origins + [o for o in self.web_origins if o not in origins]
+
+    def describe(self) -> Dict[str, Any]:
+        """What an operator may see: which settings are set, never a secret's value."""
+        secret = {"api_token", "action_token", "twilio_auth_token", "smtp_password"}
+        secret |= {"telegram_bot_token", "telegram_webhook_secret"}
+        return {k: ("set" if v else "unset") if k in secret else v for k, v in self}
+
+
 def load_settings() -> Settings:
     """Read the settings now (tests call this after changing the environment)."""
-    _load_dotenv()
-    return Settings(
-        database_url=_env("KLBOT_DATABASE_URL", default_database_url()),
-        notifier=(_env("KLBOT_NOTIFIER", "outbox") or "outbox").lower(),
-        public_url=(_env("KLBOT_PUBLIC_URL", "http://localhost:5005") or "").rstrip("/"),
-        twilio_account_sid=_env("TWILIO_ACCOUNT_SID"),
-        twilio_auth_token=_env("TWILIO_AUTH_TOKEN"),
-        twilio_from_number=_env("TWILIO_FROM_NUMBER"),
-        twilio_api_url=_env("TWILIO_API_URL"),
-        telegram_bot_token=_env("TELEGRAM_BOT_TOKEN"),
-        telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET"),
-        telegram_api_url=(_env("TELEGRAM_API_URL", "https://api.telegram.org") or "").rstrip("/"),
-        smtp_host=_env("KLBOT_SMTP_HOST", "localhost") or "localhost",
-        smtp_port=_env_int("KLBOT_SMTP_PORT", 25),
-        smtp_user=_env("KLBOT_SMTP_USER"),
-        smtp_password=_env("KLBOT_SMTP_PASSWORD"),
-        smtp_from=_env("KLBOT_SMTP_FROM", "personvern@miljovarme.no") or "",
-        smtp_starttls=(_env("KLBOT_SMTP_STARTTLS", "false") or "").lower() in {"1", "true", "yes"},
-        conversation_retention_days=_env_int("KLBOT_CONVERSATION_RETENTION_DAYS", 90),
-        tracker_store_url=_env("KLBOT_TRACKER_STORE_URL", default_tracker_store_url()) or "",
-        lock_store_url=_env("KLBOT_LOCK_STORE_URL"),
-    )
+    return Settings()
 
 
 @lru_cache(maxsize=1)

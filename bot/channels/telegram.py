@@ -41,6 +41,7 @@ from telegram.request import HTTPXRequest
 from bot.channels.guard import APOLOGY, guarded
 from bot.channels.support import OffSwitch, conversation_id, run_sync, secrets_equal, split_text
 from bot.config import Settings, load_settings
+from bot.policy import COMPANY_EMAIL, COMPANY_PHONE
 
 logger = logging.getLogger(__name__)
 
@@ -331,9 +332,7 @@ class TelegramInput(InputChannel):
             await run_sync(self._remember_phone, user.id, phone)
         except Exception as exc:  # noqa: BLE001
             logger.error("Could not remember a Telegram user's phone (%s)", type(exc).__name__)
-            failed = CONTACT_FAILED.format(
-                phone=self.settings.company_phone, email=self.settings.company_email
-            )
+            failed = CONTACT_FAILED.format(phone=COMPANY_PHONE, email=COMPANY_EMAIL)
             await self.bot.send_message(message.chat.id, failed)
             return
         logger.info("Telegram user proved a phone number")

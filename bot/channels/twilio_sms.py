@@ -39,6 +39,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.channels.guard import guarded
 from bot.channels.support import OffSwitch, conversation_id, run_sync, split_text
 from bot.config import Settings, load_settings
+from bot.policy import COMPANY_CONTACT
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def classify(text: str) -> Optional[str]:
 
 
 def texts(settings: Settings) -> Dict[str, str]:
-    contact = f"tlf. {settings.company_phone} eller {settings.company_email}"
+    contact = COMPANY_CONTACT
     return {
         "opt_out": (
             "Du er nå reservert mot markedsføring på SMS fra KL Miljøvarme til dette nummeret. "

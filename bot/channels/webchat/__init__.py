@@ -20,7 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import load_settings
-from bot.policy import policy_text
+from bot.policy import COMPANY_EMAIL, COMPANY_PHONE, policy_text
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -99,8 +99,8 @@ class WebChatInput(InputChannel):
             "SOCKET_PATH": self.socketio_path,
             "IDLE_MINUTES": str(self.idle_minutes),
             "RETENTION_DAYS": str(settings.conversation_retention_days),
-            "COMPANY_PHONE": settings.company_phone,
-            "COMPANY_EMAIL": settings.company_email,
+            "COMPANY_PHONE": COMPANY_PHONE,
+            "COMPANY_EMAIL": COMPANY_EMAIL,
         }
         page = template or (HERE / "page.html").read_text(encoding="utf-8")
         for key, value in values.items():
