@@ -39,7 +39,7 @@ MAX_BODY_BYTES = 1024 * 1024
 OPEN_PATHS = {"/health"}
 LOOPBACK = "127.0.0.1"
 
-MISSING_SECRET = (
+START_REFUSED = (
     "KLBOT_ACTION_TOKEN is not set. Outside development the action server does not start "
     "without it: set the same random secret (e.g. `python -c 'import secrets; "
     "print(secrets.token_urlsafe(32))'`) for the action server and every Rasa server."
@@ -86,7 +86,7 @@ def run_token(settings: Settings) -> str:
     if settings.action_token:
         return settings.action_token
     if not settings.is_development:
-        raise SystemExit(MISSING_SECRET)
+        raise SystemExit(START_REFUSED)
     return secrets.token_urlsafe(32)
 
 
@@ -119,7 +119,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     token = settings.action_token
     if not token:
         if not settings.is_development:
-            logger.error(MISSING_SECRET)
+            logger.error(START_REFUSED)
             sys.exit(2)
         logger.warning(
             "KLBOT_ACTION_TOKEN is not set: the action server runs actions for any caller. "

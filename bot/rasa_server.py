@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from bot.action_server import MISSING_SECRET
+from bot.action_server import START_REFUSED
 from bot.config import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args, extra = parse_args(argv)
     settings = get_settings()
     if not settings.action_token and not settings.is_development:
-        sys.exit(MISSING_SECRET)
+        sys.exit(START_REFUSED)
     if settings.action_token:
         os.environ["KLBOT_ACTION_TOKEN"] = settings.action_token  # from .env too
     for name in ("SANIC_REQUEST_MAX_SIZE", "SANIC_WEBSOCKET_MAX_SIZE"):
