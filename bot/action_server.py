@@ -25,6 +25,7 @@ import sys
 from typing import List, Optional
 
 from sanic import Sanic, response
+from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -76,6 +77,11 @@ def create_app(actions: str, token: Optional[str]) -> Sanic:
     app = create_sdk_app(actions, cors_origins=None)  # no CORS: browsers have no business here
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+
+    @app.exception(PayloadTooLarge)  # rasa-sdk's catch-all would make it a 500
+    async def too_large(_request: Request, _exception: Exception) -> HTTPResponse:
+        return response.json({"error": f"the body is larger than {MAX_BODY_BYTES} bytes"}, 413)
+
     if token:
         require_token(app, token)
     return app

@@ -49,15 +49,23 @@ def _path(request: Request) -> str:
     return request.path.rstrip("/") or "/"
 
 
+def declared_too_large(request: Request) -> bool:
+    try:
+        return int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES
+    except ValueError:
+        return False
+
+
 def problem(request: Request) -> Optional[Tuple[int, str]]:
     """The HTTP status and the reason the body cannot be handled, or None when it is fine."""
+    # Sanic stops reading at REQUEST_MAX_SIZE and still runs this middleware before its
+    # error handler: say 413 here, not "bad JSON" about the part it read
+    if declared_too_large(request) or len(request.body or b"") > MAX_BODY_BYTES:
+        return 413, f"the body is larger than {MAX_BODY_BYTES} bytes"
     path = _path(request)
     rule = CHECKED.get(path)
     if request.method != "POST" or rule is None:
         return None
-    body = request.body or b""
-    if len(body) > MAX_BODY_BYTES:
-        return 413, f"the body is larger than {MAX_BODY_BYTES} bytes"
     if path in JSON_ONLY:
         content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
         if content_type.lower() != "application/json":
