@@ -36,14 +36,14 @@ def new_address() -> Dict[str, str]:
     return {"X-Forwarded-For": f"198.51.100.{n}"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fake_api():
     fake = FakeTelegram().start()
     yield fake
     fake.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def secure(tmp_path_factory, fake_api) -> RunningAssistant:
     work = tmp_path_factory.mktemp("secure")
     running = start_assistant(
