@@ -12,6 +12,7 @@ live in the register and hold whatever this module says.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from functools import lru_cache
 from typing import List, Optional
@@ -42,6 +43,11 @@ def storage_url(settings: Settings) -> str:
         if url and url.startswith(("redis://", "rediss://")):
             return url
     return "memory://"
+
+
+def _key(value: str) -> str:
+    """Counters are keyed by a hash: no address or conversation id in clear in Redis."""
+    return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 class TrafficLimiter:
@@ -78,10 +84,10 @@ class TrafficLimiter:
         # every limit is hit (counted), so a client that keeps flooding stays refused
         over = False
         for item in self.per_sender:
-            over = not limiter.hit(item, "klbot-sender", channel, sender) or over
+            over = not limiter.hit(item, "klbot-sender", channel, _key(sender)) or over
         if address:
             for item in self.per_address:
-                over = not limiter.hit(item, "klbot-address", address) or over
+                over = not limiter.hit(item, "klbot-address", _key(address)) or over
         return over
 
     async def over_limit(self, channel: str, sender: str, address: str) -> bool:
@@ -93,8 +99,10 @@ class TrafficLimiter:
                 over = await run_sync(self._over, channel, sender, address)
             else:
                 over = self._over(channel, sender, address)
-        except Exception:  # noqa: BLE001 - a broken counter store must not stop the chat
-            logger.warning("Rate limit store unavailable; message let through.", exc_info=True)
+        except Exception as error:  # noqa: BLE001 - a broken counter store must not stop the chat
+            logger.warning(
+                "Rate limit store unavailable (%s); message let through.", type(error).__name__
+            )
             return False
         if over:
             logger.warning("Rate limit reached on channel %s; message refused.", channel)
