@@ -69,7 +69,7 @@ def test_the_domain_names_actions_and_the_server_serves_them(secure):
     assert set(ACTIONS) <= {a["name"] for a in served.json()}
 
 
-FORGERIES = [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Bearer "}, {"token": "x"}]
+FORGERIES = [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Bearer"}, {"token": "x"}]
 
 
 def forge(assistant, action: str, headers: dict) -> httpx.Response:

@@ -50,7 +50,7 @@ def test_the_api_refuses_every_call_without_the_right_token(secure, token):
     for method, path, body in attacks(conversation):
         params = {} if token is None else {"token": token}
         response = httpx.request(method, secure.url + path, json=body, params=params, timeout=60)
-        assert response.status_code in (401, 403, 404), (method, path, response.status_code)
+        assert response.status_code in (401, 403, 404, 405), (method, path, response.status_code)
         assert VICTIM_PHONE not in response.text and "verified" not in response.text
 
     # nothing changed: no slot set, no ticket or code written, the model still answers
