@@ -64,8 +64,8 @@ def problem(request: Request) -> Optional[Tuple[int, str]]:
         return 413, f"the body is larger than {MAX_BODY_BYTES} bytes"
     path = _path(request)
     rule = CHECKED.get(path)
-    if request.method != "POST" or rule is None:
-        return None
+    if request.method != "POST" or rule is None or request.route is None:
+        return None  # no route (Rasa's API is off): Sanic's 404, not a complaint about JSON
     if path in JSON_ONLY:
         content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
         if content_type.lower() != "application/json":
@@ -97,7 +97,7 @@ def make_check(limiter: TrafficLimiter) -> Callable[[Request], Any]:
             status, reason = found
             body = {"status": "failure", "reason": "BadRequest", "message": reason}
             return response.json(body, status)
-        if request.method == "POST" and _path(request) == REST_PATH:
+        if request.method == "POST" and request.route is not None and _path(request) == REST_PATH:
             sender = request.json["sender"]
             if await limiter.over_limit("rest", sender, client_address(request)):
                 return response.json(

@@ -125,7 +125,9 @@ def test_make_run_by_default_exposes_no_api_and_no_open_action_server(tmp_path):
             ("DELETE", "/model"),
             ("POST", "/model/parse"),
         ]:
-            response = httpx.request(method, url + path, params={"token": "guess"}, json={})
+            response = httpx.request(
+                method, url + path, params={"token": "guess"}, json={"text": "hei"}
+            )
             assert response.status_code == 404, (method, path, response.status_code)
 
         # the channels work, and so does the action server for the Rasa server (a form)
