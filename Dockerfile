@@ -16,6 +16,11 @@ COPY demo ./demo
 RUN rasa train --fixed-model-name klbot --out models --data data
 RUN useradd --create-home --uid 1001 klbot && mkdir -p var && chown -R klbot /app/var
 USER klbot
+# Production by default: the action server and the Rasa server refuse to start without
+# KLBOT_ACTION_TOKEN, and Rasa's HTTP API stays closed unless KLBOT_API_TOKEN is set
+# (docs/SECURITY.md). Inside a container the servers listen on all of its interfaces; which
+# ports are published is the compose file's (or the orchestrator's) decision.
+ENV KLBOT_ENV=production KLBOT_HOST=0.0.0.0
 EXPOSE 5005 5055
-CMD ["rasa", "run", "--enable-api", "--port", "5005", "--model", "models/klbot.tar.gz", \
+CMD ["python", "-m", "bot.rasa_server", "--port", "5005", "--model", "models/klbot.tar.gz", \
      "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]

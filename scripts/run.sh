@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Start the action server and the Rasa server; stay in the foreground until Ctrl-C.
 # `scripts/run.sh --shell` talks to the assistant in this terminal instead.
+#
+# Safe by default (docs/SECURITY.md): the Rasa server listens on KLBOT_HOST (127.0.0.1
+# unless set) and its HTTP API is off unless KLBOT_API_TOKEN is set; the action server
+# listens on 127.0.0.1 only and runs actions only for a caller with KLBOT_ACTION_TOKEN,
+# a fresh random one for this run when none is set (development; elsewhere it is required).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -10,16 +15,22 @@ export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 # libraries' deprecation notices (pyparsing, SQLAlchemy 2.0 hints) are for us, not operators
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
 mkdir -p var
-ENDPOINTS=var/endpoints.run.yml
-sed "s#http://localhost:5055/webhook#http://localhost:${ACTION_PORT}/webhook#" endpoints.yml > "$ENDPOINTS"
 
-"$BIN/rasa" run actions --actions actions --port "$ACTION_PORT" &
+# the shared secret of the two servers (from the environment or .env, else a fresh one);
+# it goes to the children through the environment, never on a command line
+KLBOT_ACTION_TOKEN="$("$BIN/python" -m bot.action_server --print-token)"
+export KLBOT_ACTION_TOKEN
+
+"$BIN/python" -m bot.action_server --actions actions --host 127.0.0.1 --port "$ACTION_PORT" &
 ACTIONS_PID=$!
 cleanup() { kill "$ACTIONS_PID" 2>/dev/null || true; wait "$ACTIONS_PID" 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
+RASA=("$BIN/python" -m bot.rasa_server --model models/klbot.tar.gz --endpoints endpoints.yml
+      --action-url "http://127.0.0.1:${ACTION_PORT}/webhook")
+
 if [ "${1:-}" = "--shell" ]; then
-  "$BIN/rasa" shell --model models/klbot.tar.gz --endpoints "$ENDPOINTS"
+  "${RASA[@]}" --shell
   exit 0
 fi
 
@@ -36,5 +47,4 @@ fi
   done
 ) &
 
-"$BIN/rasa" run --enable-api --port "$RASA_PORT" --model models/klbot.tar.gz \
-  --credentials credentials.yml --endpoints "$ENDPOINTS"
+"${RASA[@]}" --port "$RASA_PORT" --credentials credentials.yml

@@ -10,7 +10,12 @@ Differences from ``rasa.core.channels.socketio.SocketIOInput``:
   5.10+ made ``enter_room`` a coroutine and Rasa 3.6 calls it without ``await``, so with
   ``session_persistence`` the socket never joined the room and got no replies at all;
 - the socket's session id is remembered per connection: a message names the session it
-  belongs to, and one naming another session is refused.
+  belongs to, and one naming another session is refused;
+- only pages from the allowed origins may connect (``allowed_origin``): Rasa's
+  ``cors_allowed_origins=[]`` turns python-engineio's Origin check off, so any web site
+  could drive the chat from its visitors' browsers;
+- messages over the rate limit per session and per client address get a polite answer
+  and no turn (``rate_limit``); a socket.io packet is at most ``MAX_BODY_BYTES``.
 """
 
 from __future__ import annotations
@@ -29,7 +34,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.body_check import MAX_BODY_BYTES
 from bot.channels.guard import guarded
+from bot.channels.rate_limit import RATE_LIMITED_REPLY, client_address, get_limiter
+from bot.config import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +54,20 @@ async def _maybe_await(result: Any) -> None:
         await result
 
 
+def allowed_origin(origin: Optional[str], environ: Dict[str, Any]) -> bool:
+    """May a page from ``origin`` open the web chat? KLBOT_PUBLIC_URL's origin and
+    KLBOT_WEB_ORIGINS; in development also this server's own page on loopback (the port the
+    connection really came in on, not the one the Host header claims)."""
+    settings = get_settings()
+    if origin in settings.allowed_web_origins:
+        return True
+    request = environ.get("sanic.request")
+    if not settings.is_development or request is None or request.conn_info is None:
+        return False
+    port = request.conn_info.server_port
+    return origin in {f"http://localhost:{port}", f"http://127.0.0.1:{port}"}
+
+
 class GuardedSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
@@ -54,7 +76,12 @@ class GuardedSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         handle = guarded(on_new_message)
         namespace = self.namespace
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        limiter = get_limiter()
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=allowed_origin,
+            max_http_buffer_size=MAX_BODY_BYTES,
+        )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
 
@@ -64,6 +91,9 @@ class GuardedSocketIOInput(SocketIOInput):
 
         @sio.on("connect", namespace=namespace)
         async def connect(sid: str, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            request = environ.get("sanic.request")
+            address = client_address(request) if request is not None else ""
+            await sio.save_session(sid, {"address": address}, namespace=namespace)
             if not self.jwt_key:
                 return True
             token = auth.get("token") if isinstance(auth, dict) else None
@@ -78,8 +108,10 @@ class GuardedSocketIOInput(SocketIOInput):
         async def session_request(sid: str, data: Any = None) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
             session_id = requested if valid_session_id(requested) else uuid.uuid4().hex
-            previous = (await sio.get_session(sid, namespace=namespace)).get("session_id")
-            await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
+            session = await sio.get_session(sid, namespace=namespace)
+            previous = session.get("session_id")
+            session["session_id"] = session_id
+            await sio.save_session(sid, session, namespace=namespace)
             if self.session_persistence:
                 if previous and previous != session_id:  # "new conversation" in the page
                     await _maybe_await(sio.leave_room(sid, previous, namespace=namespace))
@@ -90,8 +122,8 @@ class GuardedSocketIOInput(SocketIOInput):
         async def handle_message(sid: str, data: Any = None) -> None:
             if not isinstance(data, dict):
                 return
+            session = await sio.get_session(sid, namespace=namespace)
             if self.session_persistence:
-                session = await sio.get_session(sid, namespace=namespace)
                 sender_id = session.get("session_id")
                 if not sender_id or data.get("session_id") not in (None, sender_id):
                     logger.warning("socket.io message without a matching session; ignored")
@@ -99,9 +131,13 @@ class GuardedSocketIOInput(SocketIOInput):
             else:
                 sender_id = sid
             text = data.get("message")
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            if await limiter.over_limit("socketio", sender_id, session.get("address", "")):
+                await output.send_text_message(sender_id, RATE_LIMITED_REPLY)
+                return
             message = UserMessage(
                 text if isinstance(text, str) else "",
-                SocketIOOutput(sio, self.bot_message_evt),
+                output,
                 sender_id,
                 input_channel=self.name(),
                 metadata={"channel": self.name()},

@@ -136,7 +136,7 @@ def post_update(
 
 
 def tracker(assistant: RunningAssistant, conversation: str) -> dict:
-    response = httpx.get(f"{assistant.url}/conversations/{conversation}/tracker", timeout=30)
+    response = httpx.get(assistant.api_url(f"/conversations/{conversation}/tracker"), timeout=30)
     response.raise_for_status()
     return response.json()
 

@@ -113,7 +113,7 @@ async def test_a_reconnected_page_keeps_its_session_and_gets_the_replies(channel
         await close(second)
     events = [
         e["event"]
-        for e in httpx.get(f"{channels.url}/conversations/{wanted}/tracker", timeout=30).json()[
+        for e in httpx.get(channels.api_url(f"/conversations/{wanted}/tracker"), timeout=30).json()[
             "events"
         ]
     ]
@@ -131,5 +131,5 @@ async def test_a_message_naming_another_session_is_ignored(channels):
             await asyncio.wait_for(inbox.get(), 5)
     finally:
         await close(client)
-    response = httpx.get(f"{channels.url}/conversations/{victim}/tracker", timeout=30)
+    response = httpx.get(channels.api_url(f"/conversations/{victim}/tracker"), timeout=30)
     assert not [e for e in response.json().get("events") or [] if e["event"] == "user"]

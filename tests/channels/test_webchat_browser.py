@@ -90,7 +90,7 @@ def test_web_chat_on_a_phone_keeps_the_conversation_and_completes_an_opt_out(cha
         expect(page.locator(".msg-user").first).to_contain_text("Hvor lenge lagrer")
         expect(bot).to_have_count(answered)
         assert page.evaluate("localStorage.getItem('klbot.session_id')") == session_id
-        tracker = page.request.get(f"{channels.url}/conversations/{session_id}/tracker").json()
+        tracker = page.request.get(channels.api_url(f"/conversations/{session_id}/tracker")).json()
         assert any(e["event"] == "user" for e in tracker["events"])
 
         # a button from the bot: the greeting's "Mine rettigheter"

@@ -62,6 +62,7 @@ def test_rasa_restart_in_the_middle_of_a_form_continues_where_it_was(tmp_path):
     env = {
         "KLBOT_DATABASE_URL": first.env["KLBOT_DATABASE_URL"],
         "KLBOT_TRACKER_STORE_URL": first.env["KLBOT_TRACKER_STORE_URL"],
+        "KLBOT_ACTION_TOKEN": first.action_token,
     }
     sender = "fault-restart-1"
     try:

@@ -28,7 +28,7 @@ def two_instances(tmp_path_factory, pg_url, redis_url):
     try:
         second = start_assistant(
             tmp_path_factory.mktemp("rasa-b"),
-            env_overrides=env,
+            env_overrides={**env, "KLBOT_ACTION_TOKEN": first.action_token},
             start_actions=False,
             action_port=first.action_port,
         )

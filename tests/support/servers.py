@@ -1,14 +1,21 @@
 """Start the real action server and Rasa server on free ports for end-to-end tests.
 
-`RunningAssistant` owns two subprocesses (`rasa run actions`, `rasa run --enable-api`) that
-share one register database (``KLBOT_DATABASE_URL``) and the channel settings given in
-``env``. Nothing is mocked: tests talk to it over HTTP exactly as a client would.
+`RunningAssistant` owns two subprocesses that share one register database
+(``KLBOT_DATABASE_URL``) and the channel settings given in ``env``, started the way
+production starts them (docs/SECURITY.md): the action server (``python -m bot.action_server``)
+requires ``KLBOT_ACTION_TOKEN``, and the Rasa server (``python -m bot.rasa_server``) opens its
+HTTP API only with ``KLBOT_API_TOKEN`` (``api=False`` starts it with the API closed). Both
+listen on 127.0.0.1. Nothing is mocked: tests talk to it over HTTP exactly as a client would.
+
+The limits per sender and client address are off unless a test turns them on
+(``KLBOT_RATE_LIMITS=on``): every test client shares the address 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,6 +26,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -56,6 +64,19 @@ class RunningAssistant:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
+    @property
+    def api_token(self) -> str:
+        return self.env.get("KLBOT_API_TOKEN", "")
+
+    @property
+    def action_token(self) -> str:
+        return self.env.get("KLBOT_ACTION_TOKEN", "")
+
+    def api_url(self, path: str) -> str:
+        """The URL of a route of Rasa's HTTP API, with the API token."""
+        separator = "&" if "?" in path else "?"
+        return f"{self.url}{path}{separator}token={quote(self.api_token)}"
+
     def say(self, sender: str, text: str, metadata: Optional[dict] = None) -> List[dict]:
         """One turn through the REST channel; returns the bot's messages."""
         body = {"sender": sender, "message": text}
@@ -66,9 +87,9 @@ class RunningAssistant:
     def texts(self, sender: str, text: str) -> List[str]:
         return [m.get("text", "") for m in self.say(sender, text)]
 
-    def post_json(self, path: str, body: dict, timeout: float = 60) -> dict:
+    def post_json(self, path: str, body: dict, timeout: float = 60, api: bool = False) -> dict:
         req = urllib.request.Request(  # noqa: S310
-            self.url + path,
+            self.api_url(path) if api else self.url + path,
             data=json.dumps(body).encode(),
             headers={"Content-Type": "application/json"},
         )
@@ -76,10 +97,11 @@ class RunningAssistant:
             return json.loads(resp.read() or b"null")
 
     def parse(self, text: str) -> dict:
-        return self.post_json("/model/parse", {"text": text})
+        return self.post_json("/model/parse", {"text": text}, api=True)
 
     def tracker(self, sender: str) -> dict:
-        with urllib.request.urlopen(f"{self.url}/conversations/{sender}/tracker", timeout=30) as r:  # noqa: S310
+        url = self.api_url(f"/conversations/{sender}/tracker")
+        with urllib.request.urlopen(url, timeout=30) as r:  # noqa: S310
             return json.loads(r.read())
 
     def stop(self) -> None:
@@ -104,14 +126,19 @@ def start_assistant(
     start_actions: bool = True,
     action_port: Optional[int] = None,
     timeout: float = 240,
+    api: bool = True,
 ) -> RunningAssistant:
     """Start both servers; the caller must call ``stop()`` (fixtures do).
 
     With ``start_actions=False`` and an ``action_port``, only a Rasa server is started and
-    it uses that (already running) action server: several instances, one action server.
+    it uses that (already running) action server: several instances, one action server
+    (pass the first one's ``KLBOT_ACTION_TOKEN`` in ``env_overrides``). ``api=False``
+    leaves Rasa's HTTP API closed (no ``KLBOT_API_TOKEN``), as ``make run`` does by default.
     """
     if not model.exists():
         raise RuntimeError(f"{model} is missing: run `make train` first")
+    if not start_actions and "KLBOT_ACTION_TOKEN" not in (env_overrides or {}):
+        raise ValueError("pass the running action server's KLBOT_ACTION_TOKEN in env_overrides")
     workdir.mkdir(parents=True, exist_ok=True)
     rasa_port, action_port = free_port(), action_port or free_port()
     env = dict(os.environ)
@@ -122,6 +149,10 @@ def start_assistant(
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "KLBOT_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
             "PYTHONUNBUFFERED": "1",
+            "KLBOT_HOST": "127.0.0.1",
+            "KLBOT_API_TOKEN": secrets.token_urlsafe(24) if api else "",
+            "KLBOT_ACTION_TOKEN": secrets.token_urlsafe(24),
+            "KLBOT_RATE_LIMITS": "off",
         }
     )
     env.update(env_overrides or {})
@@ -143,11 +174,13 @@ def start_assistant(
             running.procs.append(
                 subprocess.Popen(  # noqa: S603
                     [
-                        str(BIN / "rasa"),
-                        "run",
-                        "actions",
+                        str(BIN / "python"),
+                        "-m",
+                        "bot.action_server",
                         "--actions",
                         "actions",
+                        "--host",
+                        "127.0.0.1",
                         "--port",
                         str(action_port),
                     ],
@@ -161,9 +194,9 @@ def start_assistant(
         running.procs.append(
             subprocess.Popen(  # noqa: S603
                 [
-                    str(BIN / "rasa"),
-                    "run",
-                    "--enable-api",
+                    str(BIN / "python"),
+                    "-m",
+                    "bot.rasa_server",
                     "--port",
                     str(rasa_port),
                     "--model",
@@ -181,7 +214,7 @@ def start_assistant(
         )
         if start_actions:
             wait_http(f"http://127.0.0.1:{action_port}/health", timeout, running.procs[0])
-        wait_http(f"{running.url}/status", timeout, running.procs[-1])
+        wait_http(f"{running.url}/webhooks/rest/", timeout, running.procs[-1])
     except Exception:
         running.stop()
         raise

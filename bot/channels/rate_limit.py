@@ -1,0 +1,121 @@
+"""Limits per sender id and per client address on the REST and socket.io channels.
+
+A flood from one conversation or one address gets a polite answer in Norwegian instead of
+a turn (no NLU, no action, no register write). The counters live in Redis when
+``KLBOT_RATE_LIMIT_STORAGE_URL`` (or else ``KLBOT_LOCK_STORE_URL``) is a ``redis://`` URL, so
+that several Rasa instances share them; in memory otherwise. ``KLBOT_RATE_LIMITS=off``
+switches them off (benchmarks and load tests send hundreds of turns from one address).
+
+These are limits on traffic. The limits on one-time codes per person and per contact point
+live in the register and hold whatever this module says.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from functools import lru_cache
+from typing import List, Optional
+
+from limits import RateLimitItem, parse_many
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sanic.request import Request
+
+from bot.channels.support import run_sync
+from bot.config import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+# A person types a few messages a minute; a form is about ten turns.
+PER_SENDER = "20/minute;300/hour"
+# Several customers may share one address (an office, a mobile operator's NAT).
+PER_ADDRESS = "60/minute;1000/hour"
+
+RATE_LIMITED_REPLY = (
+    "Du har sendt mange meldinger på kort tid. Vent litt, og prøv igjen om et minutt."
+)
+RETRY_AFTER_SECONDS = 60
+
+
+def storage_url(settings: Settings) -> str:
+    for url in (settings.rate_limit_storage_url, settings.lock_store_url):
+        if url and url.startswith(("redis://", "rediss://")):
+            return url
+    return "memory://"
+
+
+def _key(value: str) -> str:
+    """Counters are keyed by a hash: no address or conversation id in clear in Redis."""
+    return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+class TrafficLimiter:
+    """Counts messages per sender id and per client address; says when one is over."""
+
+    def __init__(self, url: str, on: bool = True) -> None:
+        self.on = on
+        self.url = url
+        self.shared = not url.startswith("memory://")
+        self.per_sender: List[RateLimitItem] = parse_many(PER_SENDER)
+        self.per_address: List[RateLimitItem] = parse_many(PER_ADDRESS)
+        self._storage: Optional[Storage] = None
+        self._limiter: Optional[MovingWindowRateLimiter] = None
+        if on:
+            where = "Redis" if self.shared else "memory"
+            logger.info("Rate limits per sender and client address are on (%s).", where)
+        else:
+            logger.warning("Rate limits per sender and client address are OFF.")
+
+    @classmethod
+    def from_settings(cls, settings: Optional[Settings] = None) -> TrafficLimiter:
+        settings = settings or get_settings()
+        return cls(storage_url(settings), on=settings.rate_limits_on)
+
+    def _strategy(self) -> MovingWindowRateLimiter:
+        if self._limiter is None:
+            options = {"socket_timeout": 1, "socket_connect_timeout": 1} if self.shared else {}
+            self._storage = storage_from_string(self.url, **options)
+            self._limiter = MovingWindowRateLimiter(self._storage)
+        return self._limiter
+
+    def _over(self, channel: str, sender: str, address: str) -> bool:
+        limiter = self._strategy()
+        # every limit is hit (counted), so a client that keeps flooding stays refused
+        over = False
+        for item in self.per_sender:
+            over = not limiter.hit(item, "klbot-sender", channel, _key(sender)) or over
+        if address:
+            for item in self.per_address:
+                over = not limiter.hit(item, "klbot-address", _key(address)) or over
+        return over
+
+    async def over_limit(self, channel: str, sender: str, address: str) -> bool:
+        """True when this message is one too many (the caller answers RATE_LIMITED_REPLY)."""
+        if not self.on:
+            return False
+        try:
+            if self.shared:
+                over = await run_sync(self._over, channel, sender, address)
+            else:
+                over = self._over(channel, sender, address)
+        except Exception as error:  # noqa: BLE001 - a broken counter store must not stop the chat
+            logger.warning(
+                "Rate limit store unavailable (%s); message let through.", type(error).__name__
+            )
+            return False
+        if over:
+            logger.warning("Rate limit reached on channel %s; message refused.", channel)
+        return over
+
+
+@lru_cache(maxsize=1)
+def get_limiter() -> TrafficLimiter:
+    """The process's limiter (REST and socket.io share it)."""
+    return TrafficLimiter.from_settings()
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the proxy's ``X-Forwarded-For`` entry when Sanic is told to
+    trust one (``SANIC_PROXIES_COUNT`` / ``SANIC_REAL_IP_HEADER``), else the peer address."""
+    return request.remote_addr or request.ip or ""
