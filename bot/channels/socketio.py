@@ -9,6 +9,8 @@ Differences from ``rasa.core.channels.socketio.SocketIOInput``:
 - the socket joins its session's room with ``await sio.enter_room(...)``: python-socketio
   5.10+ made ``enter_room`` a coroutine and Rasa 3.6 calls it without ``await``, so with
   ``session_persistence`` the socket never joined the room and got no replies at all;
+- only pages of allowed web origins may connect (``bot.channels.origins``; python-engineio
+  checks the ``Origin`` of polling and WebSocket requests alike);
 - the socket's session id is remembered per connection: a message names the session it
   belongs to, and one naming another session is refused.
 """
@@ -30,6 +32,8 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.guard import guarded
+from bot.channels.origins import allowed_origins, socketio_origin_check
+from bot.config import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +58,11 @@ class GuardedSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         handle = guarded(on_new_message)
         namespace = self.namespace
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        # only pages of the allowed origins (settings.allowed_web_origins) may open the chat
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=socketio_origin_check(allowed_origins(load_settings())),
+        )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
 
