@@ -16,7 +16,7 @@ from typing import Dict, List
 import httpx
 import pytest
 
-from bot.channels.webchat.demo import make_server, serve_in_thread
+from bot.channels.webchat.demo import SITE, make_server, serve_in_thread
 from tests.support.servers import ROOT, free_port, start_assistant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
@@ -42,7 +42,20 @@ def site(tmp_path_factory):
     running = start_assistant(
         tmp_path_factory.mktemp("widget"), env_overrides={"KLBOT_WEB_ORIGINS": allowed}
     )
-    server = make_server("127.0.0.1", demo_port, running.url)
+    # the demo site, plus one page that sets every option of the one line
+    pages = tmp_path_factory.mktemp("site")
+    for page in SITE.iterdir():
+        shutil.copy(page, pages / page.name)
+    index = (SITE / "index.html").read_text(encoding="utf-8")
+    (pages / "options.html").write_text(
+        index.replace(
+            'widget.js" defer>',
+            'widget.js" defer data-position="left" data-lang="en" '
+            'data-greeting="Hello from the options page">',
+        ),
+        encoding="utf-8",
+    )
+    server = make_server("127.0.0.1", demo_port, running.url, site=pages)
     serve_in_thread(server)
     try:
         yield {
@@ -382,3 +395,36 @@ def test_the_host_pages_styles_and_scripts_are_untouched(site, browser):
     # and the site's broad `button { ... }` rule does not reach into the widget
     background, font, transform = widget_button
     assert background == GREEN and "Georgia" not in font and transform == "none"
+
+
+def test_the_options_of_the_one_line(site, browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(site["allowed"] + "/options.html")
+        launcher = page.locator("klbot-widget .launcher")
+        expect(launcher).to_have_attribute("aria-label", "Chat with the privacy assistant")
+        assert launcher.bounding_box()["x"] < 100, "data-position=left"
+        launcher.click()
+        panel = page.locator("klbot-widget .panel")
+        expect(panel).to_be_visible()
+        assert panel.bounding_box()["x"] < 100
+        expect(page.locator("klbot-widget #klbot-privacy")).to_contain_text("90 days")
+        expect(page.locator("klbot-widget .msg-bot .bubble").first).to_contain_text(
+            "Hello from the options page", timeout=ANSWER_TIMEOUT
+        )
+        expect(page.locator("klbot-widget [lang]").first).to_have_attribute("lang", "en")
+    finally:
+        context.close()
+
+
+def test_the_widget_script_is_served_for_other_sites(site):
+    url = site["assistant"].url + "/webhooks/webchat/widget.js"
+    response = httpx.get(url, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "window.KLBotWidget" in response.text and "Socket.IO v4" in response.text

@@ -350,14 +350,18 @@
   }
 
   /* ask the assistant first whether this origin may open the chat (the socket.io server
-   * enforces it; this is only so that the answer can be given politely) */
-  var check = window.fetch
+   * enforces it; this is only so that the answer can be given politely); once a visit */
+  var ALLOWED_KEY = "klbot.widget.allowed";
+  var check = session(ALLOWED_KEY) === origin
+    ? Promise.resolve(true)
+    : window.fetch
     ? window
         .fetch(base + "/allowed", { mode: "cors", credentials: "omit" })
         .then(function (response) {
           return response.json();
         })
         .then(function (answer) {
+          if (answer && answer.allowed === true) session(ALLOWED_KEY, origin);
           return !answer || answer.allowed !== false;
         })
         .catch(function () {
