@@ -214,6 +214,21 @@ def test_on_a_phone_the_panel_fills_the_screen(site, browser):
     assert not problems, problems
 
 
+CONTRAST = """(selectors) => {
+  const root = document.querySelector('klbot-widget').shadowRoot;
+  const rgb = c => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => { const f = v => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = el => { for (; el; el = el.parentElement || el.getRootNode().host) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; };
+  return selectors.map(sel => { const el = root.querySelector(sel);
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    return [sel, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]; });
+}"""
+
+
 def test_keyboard_only(site, browser):
     from playwright.sync_api import expect
 
@@ -241,6 +256,15 @@ def test_keyboard_only(site, browser):
         expect(bot.last).to_contain_text("lagres", timeout=ANSWER_TIMEOUT)
         assert page.evaluate(SHADOW_FOCUS) == "klbot-input", "focus stays in the field"
 
+        # text contrast (WCAG AA, 4.5:1) of every kind of text in the panel
+        texts = [
+            "#klbot-title", ".subtitle", "#klbot-reset", "#klbot-close", ".privacy-notice p",
+            "#klbot-policy-link", ".msg-bot .bubble", ".msg-user .bubble", ".buttons button",
+            "#klbot-input", ".composer button",
+        ]  # fmt: skip
+        for selector, ratio in page.evaluate(CONTRAST, texts):
+            assert ratio >= 4.5, f"{selector}: contrast {ratio:.2f}"
+
         # Shift+Tab reaches the conversation log (scrollable by keyboard), Tab comes back
         for _ in range(15):
             page.keyboard.press("Shift+Tab")
@@ -258,6 +282,8 @@ def test_keyboard_only(site, browser):
         expect(panel).to_be_hidden()
         expect(launcher).to_have_attribute("aria-expanded", "false")
         assert page.evaluate(SHADOW_FOCUS) == "klbot-launcher"
+        ((_, ratio),) = page.evaluate(CONTRAST, ["#klbot-launcher"])
+        assert ratio >= 4.5, f"chat button: contrast {ratio:.2f}"
         page.keyboard.press("Enter")
         expect(panel).to_be_visible()
         expect(page.locator("klbot-widget .msg-user").last).to_contain_text("Hvor lenge lagrer")
