@@ -2,16 +2,20 @@
 
 The origins in ``settings.allowed_web_origins`` (``KLBOT_PUBLIC_URL``'s own plus
 ``KLBOT_WEB_ORIGINS``); in development also the demo site that ``make run`` starts
-(``bot.channels.webchat.demo``, another port); and the server's own address, so that the
-standalone page it serves itself always works. A browser cannot forge its ``Origin`` header;
-other clients send none and are not a browser on someone's website.
+(``bot.channels.webchat.demo``, another port) and this server's own page on loopback (the
+port the connection really came in on, not the one a Host header claims). A browser cannot
+forge its ``Origin`` header; clients that send none are not a page on someone's website.
+
+``origin_allowed`` is python-engineio's ``cors_allowed_origins`` callable (engineio checks
+long-polling and WebSocket requests alike); the widget's ``/webhooks/webchat/allowed`` asks
+the same function, so its polite answer and the socket.io server never disagree.
 """
 
 from __future__ import annotations
 
-from typing import List, Mapping, Optional
+from typing import Any, List, Mapping, Optional
 
-from bot.config import Settings
+from bot.config import Settings, get_settings
 
 DEMO_PORT = 5080
 DEMO_ORIGINS = (f"http://localhost:{DEMO_PORT}", f"http://127.0.0.1:{DEMO_PORT}")
@@ -25,22 +29,20 @@ def allowed_origins(settings: Settings) -> List[str]:
 
 
 def origin_allowed(
-    origin: Optional[str], allowed: List[str], scheme: str = "", host: str = ""
+    origin: Optional[str],
+    environ: Optional[Mapping[str, Any]] = None,
+    settings: Optional[Settings] = None,
 ) -> bool:
-    """May a browser page of ``origin`` open the chat (``scheme``/``host`` of the request)?"""
+    """May a browser page of ``origin`` open the chat? (``environ["sanic.request"]`` is the
+    request it came with.)"""
     if not origin:
         return True  # not a browser page: nothing to decide here
-    origin = origin.rstrip("/")
-    return origin in allowed or bool(host and origin == f"{scheme}://{host}")
-
-
-def socketio_origin_check(allowed: List[str]):
-    """python-engineio's ``cors_allowed_origins`` callable (it also checks WebSockets)."""
-
-    def check(origin: Optional[str], environ: Optional[Mapping[str, str]] = None) -> bool:
-        environ = environ or {}
-        return origin_allowed(
-            origin, allowed, environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST", "")
-        )
-
-    return check
+    settings = settings or get_settings()
+    if origin.rstrip("/") in allowed_origins(settings):
+        return True
+    request = (environ or {}).get("sanic.request")
+    conn_info = getattr(request, "conn_info", None)
+    if not settings.is_development or conn_info is None:
+        return False
+    port = conn_info.server_port
+    return origin in {f"http://localhost:{port}", f"http://127.0.0.1:{port}"}

@@ -32,8 +32,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.guard import guarded
-from bot.channels.origins import allowed_origins, socketio_origin_check
-from bot.config import load_settings
+from bot.channels.origins import origin_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ class GuardedSocketIOInput(SocketIOInput):
         # only pages of the allowed origins (settings.allowed_web_origins) may open the chat
         sio = AsyncServer(
             async_mode="sanic",
-            cors_allowed_origins=socketio_origin_check(allowed_origins(load_settings())),
+            cors_allowed_origins=origin_allowed,
         )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio

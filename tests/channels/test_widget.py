@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import httpx
 import pytest
 
-from bot.channels.origins import (
-    DEMO_ORIGINS,
-    allowed_origins,
-    origin_allowed,
-    socketio_origin_check,
-)
+from bot.channels.origins import DEMO_ORIGINS, allowed_origins, origin_allowed
 from bot.channels.webchat import STATIC_DIR, WebChatInput
 from bot.channels.webchat.demo import host_csp, make_server, serve_in_thread
 from bot.config import load_settings
@@ -54,12 +50,20 @@ def test_the_demo_site_is_allowed_in_development_only(settings_for):
         assert demo not in production
 
 
+def request_on_port(port: int, host: str = "assistant.example") -> dict:
+    """The environ python-engineio hands over: the Sanic request it came with."""
+    request = SimpleNamespace(conn_info=SimpleNamespace(server_port=port), host=host)
+    return {"sanic.request": request, "HTTP_HOST": host}
+
+
 def test_other_origins_are_refused(settings_for):
-    allowed = allowed_origins(settings_for(KLBOT_ENV="production", KLBOT_WEB_ORIGINS=SITE))
-    check = socketio_origin_check(allowed)
-    host = {"wsgi.url_scheme": "https", "HTTP_HOST": "assistant.example"}
-    assert check(SITE, host)
-    assert check(SITE + "/", host)
+    settings = settings_for(
+        KLBOT_ENV="production", KLBOT_PUBLIC_URL="https://assistant.example", KLBOT_WEB_ORIGINS=SITE
+    )
+    environ = request_on_port(5005, host="localhost:5005")
+    assert origin_allowed("https://assistant.example", environ, settings)
+    assert origin_allowed(SITE, environ, settings)
+    assert origin_allowed(SITE + "/", environ, settings)
     for evil in (
         "https://evil.example",
         "http://www.miljovarme.example",  # another scheme is another origin
@@ -67,13 +71,24 @@ def test_other_origins_are_refused(settings_for):
         "https://www.miljovarme.example.evil.example",
         "null",  # a sandboxed frame or a file:// page
         "http://localhost:5080",  # the demo site, outside development
+        "http://localhost:5005",  # this server's own port on loopback, outside development
+        "https://assistant.example.evil.example",
+        "http://assistant.example",
     ):
-        assert not check(evil, host), evil
-    # the server's own page (same scheme and host as the request) is always allowed
-    assert check("https://assistant.example", host)
-    assert not check("http://assistant.example", host)
+        assert not origin_allowed(evil, environ, settings), evil
     # no Origin: not a browser page (curl, the test clients); nothing to decide
-    assert origin_allowed(None, allowed)
+    assert origin_allowed(None, environ, settings)
+
+
+def test_in_development_the_servers_own_page_on_loopback_is_allowed(settings_for):
+    settings = settings_for(KLBOT_ENV="development", KLBOT_PUBLIC_URL="https://assistant.example")
+    environ = request_on_port(5005, host="localhost:5005")
+    assert origin_allowed("http://localhost:5005", environ, settings)
+    assert origin_allowed("http://127.0.0.1:5005", environ, settings)
+    # another port on loopback is another site, whatever the Host header says
+    assert not origin_allowed("http://localhost:8000", environ, settings)
+    assert not origin_allowed("http://localhost:8000", request_on_port(5005, "localhost:8000"))
+    assert not origin_allowed("http://192.168.1.20:5005", environ, settings)
 
 
 def test_the_widget_bundle_keeps_to_itself():

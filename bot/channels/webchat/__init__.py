@@ -23,7 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.origins import allowed_origins, origin_allowed
+from bot.channels.origins import origin_allowed
 from bot.config import load_settings
 from bot.policy import COMPANY_EMAIL, COMPANY_PHONE, policy_text
 
@@ -151,7 +151,6 @@ class WebChatInput(InputChannel):
         page_template = (HERE / "page.html").read_text(encoding="utf-8")
         policy_template = (HERE / "policy.html").read_text(encoding="utf-8")
         policy = policy_text()
-        origins = allowed_origins(self.settings)
         widgets: Dict[str, bytes] = {}
 
         def base_of(request: Request, suffix: str = "") -> str:
@@ -193,8 +192,7 @@ class WebChatInput(InputChannel):
             """Lets the widget say politely, in the console, that its site is not allowed.
             The answer is only a courtesy: the socket.io server enforces the same rule."""
             origin = request.headers.get("origin")
-            scheme = request.headers.get("x-forwarded-proto", "http").split(",")[0].strip()
-            verdict = origin_allowed(origin, origins, scheme, request.headers.get("host", ""))
+            verdict = origin_allowed(origin, {"sanic.request": request}, self.settings)
             headers = dict(SECURITY_HEADERS)
             headers["Cache-Control"] = "no-store"
             headers["Vary"] = "Origin"
