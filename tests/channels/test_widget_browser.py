@@ -454,3 +454,7 @@ def test_the_widget_script_is_served_for_other_sites(site):
     assert response.headers["cross-origin-resource-policy"] == "cross-origin"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "window.KLBotWidget" in response.text and "Socket.IO v4" in response.text
+    assert response.headers["content-encoding"] == "gzip"  # httpx asks for it, and unpacks it
+    assert int(response.headers["content-length"]) < len(response.content) / 2
+    plain = httpx.get(url, headers={"Accept-Encoding": "identity"}, timeout=30)
+    assert "content-encoding" not in plain.headers and plain.content == response.content
