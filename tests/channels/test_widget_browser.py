@@ -208,6 +208,12 @@ def test_on_a_phone_the_panel_fills_the_screen(site, browser):
         expect(bot.last).to_contain_text("lagres", timeout=ANSWER_TIMEOUT)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.screenshot(path=str(ARTIFACTS / "widget-phone.png"))
+        # the panel covers the page, so Tab (a keyboard on a tablet/phone) stays inside it
+        expect(panel).to_have_attribute("aria-modal", "true")
+        page.locator("klbot-widget #klbot-input").focus()
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            assert page.evaluate(SHADOW_FOCUS) is not None, "focus left the full-screen panel"
     finally:
         context.close()
     assert not external, f"fetched from a third party: {external}"
