@@ -11,6 +11,11 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
+# the demo of the company's website (another origin) with the chat widget on it
+DEMO_PORT="${DEMO_PORT:-5080}"
+if [ "$DEMO_PORT" != 5080 ]; then  # 5080 is allowed by default in development
+  export KLBOT_WEB_ORIGINS="${KLBOT_WEB_ORIGINS:-} http://localhost:${DEMO_PORT}"
+fi
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 # libraries' deprecation notices (pyparsing, SQLAlchemy 2.0 hints) are for us, not operators
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
@@ -23,7 +28,11 @@ export KLBOT_ACTION_TOKEN
 
 "$BIN/python" -m bot.action_server --actions actions --host 127.0.0.1 --port "$ACTION_PORT" &
 ACTIONS_PID=$!
-cleanup() { kill "$ACTIONS_PID" 2>/dev/null || true; wait "$ACTIONS_PID" 2>/dev/null || true; }
+DEMO_PID=""
+cleanup() {
+  for pid in $ACTIONS_PID $DEMO_PID; do kill "$pid" 2>/dev/null || true; done
+  for pid in $ACTIONS_PID $DEMO_PID; do wait "$pid" 2>/dev/null || true; done
+}
 trap cleanup EXIT INT TERM
 
 RASA=("$BIN/python" -m bot.rasa_server --model models/klbot.tar.gz --endpoints endpoints.yml
@@ -34,12 +43,18 @@ if [ "${1:-}" = "--shell" ]; then
   exit 0
 fi
 
+"$BIN/python" -m bot.channels.webchat.demo --host 127.0.0.1 --port "$DEMO_PORT" \
+  --assistant "http://localhost:${RASA_PORT}" &
+DEMO_PID=$!
+
 (
   for _ in $(seq 1 300); do
     if curl -fs "http://localhost:${RASA_PORT}/webhooks/webchat/" >/dev/null 2>&1; then
       echo
       echo "The assistant is ready. Web chat:"
       echo "http://localhost:${RASA_PORT}/webhooks/webchat/"
+      echo "The chat widget on a demo of the company's website (another origin):"
+      echo "http://localhost:${DEMO_PORT}/"
       echo "REST: POST http://localhost:${RASA_PORT}/webhooks/rest/webhook   (Ctrl-C stops)"
       exit 0
     fi

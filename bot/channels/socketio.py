@@ -9,9 +9,11 @@ Differences from ``rasa.core.channels.socketio.SocketIOInput``:
 - the socket joins its session's room with ``await sio.enter_room(...)``: python-socketio
   5.10+ made ``enter_room`` a coroutine and Rasa 3.6 calls it without ``await``, so with
   ``session_persistence`` the socket never joined the room and got no replies at all;
+- only pages of allowed web origins may connect (``bot.channels.origins``; python-engineio
+  checks the ``Origin`` of polling and WebSocket requests alike);
 - the socket's session id is remembered per connection: a message names the session it
   belongs to, and one naming another session is refused;
-- only pages from the allowed origins may connect (``allowed_origin``): Rasa's
+- only pages from the allowed origins may connect (``bot.channels.origins``): Rasa's
   ``cors_allowed_origins=[]`` turns python-engineio's Origin check off, so any web site
   could drive the chat from its visitors' browsers;
 - messages over the rate limit per session and per client address get a polite answer
@@ -36,8 +38,8 @@ from socketio import AsyncServer
 
 from bot.channels.body_check import MAX_BODY_BYTES
 from bot.channels.guard import guarded
+from bot.channels.origins import origin_allowed
 from bot.channels.rate_limit import RATE_LIMITED_REPLY, client_address, get_limiter
-from bot.config import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -54,20 +56,6 @@ async def _maybe_await(result: Any) -> None:
         await result
 
 
-def allowed_origin(origin: Optional[str], environ: Dict[str, Any]) -> bool:
-    """May a page from ``origin`` open the web chat? KLBOT_PUBLIC_URL's origin and
-    KLBOT_WEB_ORIGINS; in development also this server's own page on loopback (the port the
-    connection really came in on, not the one the Host header claims)."""
-    settings = get_settings()
-    if origin in settings.allowed_web_origins:
-        return True
-    request = environ.get("sanic.request")
-    if not settings.is_development or request is None or request.conn_info is None:
-        return False
-    port = request.conn_info.server_port
-    return origin in {f"http://localhost:{port}", f"http://127.0.0.1:{port}"}
-
-
 class GuardedSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
@@ -79,7 +67,7 @@ class GuardedSocketIOInput(SocketIOInput):
         limiter = get_limiter()
         sio = AsyncServer(
             async_mode="sanic",
-            cors_allowed_origins=allowed_origin,
+            cors_allowed_origins=origin_allowed,
             max_http_buffer_size=MAX_BODY_BYTES,
         )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)

@@ -28,7 +28,12 @@ def test_chat_page_is_served_with_its_privacy_notice_and_no_third_party(channels
     assert "http://" not in page and "https://" not in page, "no CDN or third-party asset"
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
-    for asset in ("static/socket.io.min.js", "static/chat.js", "static/chat.css"):
+    for asset in (
+        "static/socket.io.min.js",
+        "static/chat-core.js",
+        "static/chat.js",
+        "static/chat.css",
+    ):
         assert f"/webhooks/webchat/{asset}" in page
         served = httpx.get(f"{channels.url}/webhooks/webchat/{asset}", timeout=30)
         assert served.status_code == 200 and served.content, asset

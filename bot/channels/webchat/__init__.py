@@ -1,15 +1,20 @@
 """The website's chat page, served by the Rasa server itself (no CDN, no separate web server).
 
 ``WebChatInput`` (name ``webchat``) is an input channel only for its blueprint: the page at
-``/webhooks/webchat/``, its static assets under ``/webhooks/webchat/static/`` and the privacy
-policy at ``/webhooks/webchat/personvern`` (HTML) and ``/webhooks/webchat/personvern.txt``.
-The page talks to the socket.io channel (``bot.channels.socketio``); it never sends a
-message itself, so it needs no message handler.
+``/webhooks/webchat/``, its static assets under ``/webhooks/webchat/static/``, the privacy
+policy at ``/webhooks/webchat/personvern`` (HTML) and ``/webhooks/webchat/personvern.txt``,
+and the widget for other sites: ``/webhooks/webchat/widget.js`` (one ``<script>`` line; see
+docs/WIDGET.md) with ``/webhooks/webchat/allowed`` (may this page's origin open the chat?).
+The page and the widget share one chat core (``static/chat-core.js``) and talk to the
+socket.io channel (``bot.channels.socketio``); neither sends a message itself, so this
+channel needs no message handler.
 """
 
 from __future__ import annotations
 
+import gzip
 import html
+import json
 import re
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional
@@ -19,11 +24,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.origins import origin_allowed
 from bot.config import load_settings
 from bot.policy import COMPANY_EMAIL, COMPANY_PHONE, policy_text
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
+WIDGET_DIR = HERE / "widget"
 CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -44,6 +51,7 @@ SECURITY_HEADERS = {
 
 
 NUMBERED = re.compile(r"^\d+\.\s+")
+SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
 
 
 def _static_files() -> Dict[str, bytes]:
@@ -107,12 +115,44 @@ class WebChatInput(InputChannel):
             page = page.replace("{{" + key + "}}", html.escape(value, quote=True))
         return page
 
+    def widget_js(self, base: str) -> str:
+        """The widget as one script: everything in a closure, so that the host page gets no
+        global but ``KLBotWidget`` (the socket.io client's UMD sees ``module`` and exports to
+        it instead of setting ``window.io``)."""
+        server = {
+            "base": base,
+            "socketPath": self.socketio_path,
+            "idleMinutes": self.idle_minutes,
+            "retentionDays": self.settings.conversation_retention_days,
+        }
+        css = (STATIC_DIR / "chat.css").read_text(encoding="utf-8") + (
+            WIDGET_DIR / "widget.css"
+        ).read_text(encoding="utf-8")
+        socketio_js = SOURCE_MAP.sub("", (STATIC_DIR / "socket.io.min.js").read_text("utf-8"))
+        return "\n".join(
+            [
+                "/* KL Miljøvarme personvernassistent: chat widget. socket.io client: MIT, see",
+                f"   {base}/static/socket.io.LICENSE.txt */",
+                "(function () {",
+                "var module = { exports: {} }, exports = module.exports;",
+                socketio_js,
+                "var io = module.exports;",
+                (STATIC_DIR / "chat-core.js").read_text(encoding="utf-8"),
+                f"var KLBOT_SERVER = {json.dumps(server)};",
+                f"var KLBOT_CSS = {json.dumps(css)};",
+                (WIDGET_DIR / "widget.js").read_text(encoding="utf-8"),
+                "})();",
+                "",
+            ]
+        )
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webchat = Blueprint("webchat_page", __name__)
         files = _static_files()
         page_template = (HERE / "page.html").read_text(encoding="utf-8")
         policy_template = (HERE / "policy.html").read_text(encoding="utf-8")
         policy = policy_text()
+        widgets: Dict[str, bytes] = {}
 
         def base_of(request: Request, suffix: str = "") -> str:
             path = request.path
@@ -136,6 +176,37 @@ class WebChatInput(InputChannel):
         @webchat.route("/personvern.txt", methods=["GET"])
         async def policy_txt(_: Request) -> HTTPResponse:
             return response.text(policy, headers=SECURITY_HEADERS)
+
+        @webchat.route("/widget.js", methods=["GET"])
+        async def widget(request: Request) -> HTTPResponse:
+            base = base_of(request, "/widget.js")
+            if base not in widgets:
+                plain = self.widget_js(base).encode("utf-8")
+                widgets[base] = plain
+                widgets[base + ".gz"] = gzip.compress(plain, mtime=0)
+            headers = dict(SECURITY_HEADERS)
+            headers["Cache-Control"] = "public, max-age=300"
+            headers["Vary"] = "Accept-Encoding"
+            # a script for other sites' pages (also those that require CORP of what they load)
+            headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+            body = widgets[base]
+            if "gzip" in request.headers.get("accept-encoding", ""):  # on every page of a site
+                body = widgets[base + ".gz"]
+                headers["Content-Encoding"] = "gzip"
+            return response.raw(body, content_type=CONTENT_TYPES[".js"], headers=headers)
+
+        @webchat.route("/allowed", methods=["GET"])
+        async def allowed(request: Request) -> HTTPResponse:
+            """Lets the widget say politely, in the console, that its site is not allowed.
+            The answer is only a courtesy: the socket.io server enforces the same rule."""
+            origin = request.headers.get("origin")
+            verdict = origin_allowed(origin, {"sanic.request": request}, self.settings)
+            headers = dict(SECURITY_HEADERS)
+            headers["Cache-Control"] = "no-store"
+            headers["Vary"] = "Origin"
+            if origin:
+                headers["Access-Control-Allow-Origin"] = origin
+            return response.json({"allowed": verdict}, headers=headers)
 
         @webchat.route("/static/<name:str>", methods=["GET"])
         async def static(_: Request, name: str) -> HTTPResponse:
