@@ -12,8 +12,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import make_url
 
-from bot.config import load_settings
 from bot import rasa_speedups
+from bot.config import load_settings
 
 logger = logging.getLogger(__name__)
 
