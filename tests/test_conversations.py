@@ -225,6 +225,7 @@ def test_a_topic_the_policy_does_not_cover_is_recognised(topic_extractor, text, 
     "text",
     [
         "Selger dere pellets?",  # a product question, not selling data
+        "Jeg har solgt huset, hvordan endrer jeg adressen?",
         "Varmtvannsberederen har en lekkasje",  # a leaking pipe, not a data breach
         "Hvor lenge lagrer dere opplysningene mine?",
         "Kan jeg chatte med et menneske?",
