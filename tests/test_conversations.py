@@ -132,9 +132,6 @@ stories:
 
 # --- What a policy answer says inside a form ------------------------------------------------
 
-OFFERS_MORE = ["Vil du vite", "Hva vil du gjøre?"]
-
-
 def variation(domain: Domain, response: str, slots: dict) -> dict:
     from rasa.core.nlg.generator import ResponseVariationFilter
 
@@ -151,8 +148,9 @@ def digression_answers() -> List[str]:
         {
             step["action"]
             for rule in rules["rules"]
+            if rule["steps"][-1].get("active_loop")  # answered, then back to the form
             for step in rule["steps"]
-            if step.get("action", "").startswith("utter_ask_")
+            if step.get("action", "").startswith("utter_")
         }
     )
 
@@ -161,7 +159,7 @@ def digression_answers() -> List[str]:
 def test_inside_a_form_a_policy_answer_asks_no_question_of_its_own(dialogue, response):
     domain, _ = dialogue
     in_form = variation(domain, response, {"requested_slot": "identifier"})
-    assert not any(offer in in_form["text"] for offer in OFFERS_MORE), in_form["text"]
+    assert "?" not in in_form["text"], in_form["text"]
     assert not in_form.get("buttons")
 
 
