@@ -132,6 +132,7 @@ stories:
 
 # --- What a policy answer says inside a form ------------------------------------------------
 
+
 def variation(domain: Domain, response: str, slots: dict) -> dict:
     from rasa.core.nlg.generator import ResponseVariationFilter
 
