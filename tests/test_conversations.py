@@ -210,6 +210,7 @@ def topic_extractor(tmp_path_factory):
         ("Hva gjør dere ved en datalekkasje", "breach"),
         ("Selger dere opplysningene mine?", "sale"),
         ("blir dataene mine solgt videre?", "sale"),
+        ("Har dere solgt navnet mitt til noen?", "sale"),
         ("Har dere et personvernombud?", "dpo"),
         ("hvem er personvernombudet deres", "dpo"),
         ("Hvor lenge lagres denne samtalen?", "chat"),
