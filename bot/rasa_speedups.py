@@ -9,15 +9,28 @@ starter bot's latency).
 
 ``install()`` replaces that method with one that checks the (constant) schema once and
 keeps a compiled validator. Invalid responses are still refused with the same
-``ValidationError`` and message. Installed by the modules Rasa imports from our
-configuration (bot.channels.rest, bot.stores.tracker); idempotent.
+``ValidationError`` and message.
+
+Installed in one place: when the Rasa server creates its tracker store
+(``bot.stores.tracker.ConfiguredTrackerStore``, named in endpoints.yml next to the action
+endpoint). Only on the Rasa version it was measured on (3.6.x): another version may have
+fixed the check or changed the method, so there it logs one line and leaves Rasa alone.
+Idempotent.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, Optional
 
+from rasa.version import __version__ as RASA_VERSION
+
+logger = logging.getLogger(__name__)
+
+MEASURED_ON = "3.6."  # the Rasa minor version the fix was measured on
+
 _validator: Optional[Any] = None
+rasa_check: Optional[Any] = None  # Rasa's own method, kept when the fix replaces it
 
 
 def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
@@ -42,8 +55,19 @@ def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
         raise e
 
 
-def install() -> None:
+def install() -> bool:
+    """Install the cached check; True when it is in place."""
     from rasa.core.actions.action import RemoteAction
 
+    if not RASA_VERSION.startswith(MEASURED_ON):
+        logger.info(
+            "Rasa %s: the action-response speed-up (measured on %sx) is not installed.",
+            RASA_VERSION,
+            MEASURED_ON,
+        )
+        return False
+    global rasa_check
     if RemoteAction._validate_action_result is not _validate_action_result:
+        rasa_check = RemoteAction.__dict__["_validate_action_result"]
         RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    return True

@@ -17,6 +17,16 @@ def service_up(host: str, port: int) -> bool:
         return False
 
 
+# Modules that load the trained model without marking it themselves.
+NEEDS_MODEL = {"test_nlu_heldout.py"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in NEEDS_MODEL:
+            item.add_marker(pytest.mark.model)
+
+
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory):
     """One running assistant for the session, with the demo customers imported."""

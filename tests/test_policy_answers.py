@@ -12,6 +12,12 @@ from tests.support.servers import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 RESPONSES = {name: variants[0]["text"] for name, variants in DOMAIN["responses"].items()}
+# every variation (inside a form, per topic, ...) as "name[i]"
+VARIANTS = {
+    f"{name}[{i}]": variant["text"]
+    for name, variants in DOMAIN["responses"].items()
+    for i, variant in enumerate(variants)
+}
 POLICY = policy_text()
 EXAMPLE_DOMAINS = ("@example.com",)
 
@@ -87,7 +93,7 @@ def test_no_answer_invents_contact_details_or_numbers():
     """Every phone number, e-mail and web address in an answer stands in the policy
     (Datatilsynet, the supervisory authority, is the one fact the law adds)."""
     policy_digits = re.sub(r"\D", "", POLICY)
-    for name, text in RESPONSES.items():
+    for name, text in VARIANTS.items():
         for email in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text):
             if email.endswith(EXAMPLE_DOMAINS):
                 continue  # an obvious example address (RFC 2606), shown as a format hint
@@ -99,5 +105,5 @@ def test_no_answer_invents_contact_details_or_numbers():
 
 
 def test_every_answer_fits_in_two_sms_segments():
-    too_long = {n: len(t) for n, t in RESPONSES.items() if len(t) > 320}
+    too_long = {n: len(t) for n, t in VARIANTS.items() if len(t) > 320}
     assert not too_long, too_long

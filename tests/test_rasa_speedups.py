@@ -1,24 +1,63 @@
-"""The faster action-response check is installed and still refuses what Rasa's refuses."""
+"""The faster action-response check is installed in one place (the tracker store every Rasa
+server creates), only on the Rasa version it was measured on, and still refuses what Rasa's
+refuses."""
 
 from __future__ import annotations
 
+import logging
+import subprocess
+import sys
+
 import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
+
+from bot import rasa_speedups
+from bot.stores.tracker import ConfiguredTrackerStore
 
 
 @pytest.fixture
-def remote_action():
-    from rasa.core.actions.action import RemoteAction
-    from rasa.utils.endpoints import EndpointConfig
+def rasa_check(monkeypatch):
+    """Rasa's own check in place, as before any server started; restored afterwards."""
+    original = rasa_speedups.rasa_check or RemoteAction.__dict__["_validate_action_result"]
+    assert original is not rasa_speedups._validate_action_result
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", original)
+    return original
 
-    import bot.channels.rest  # noqa: F401 - what the Rasa server imports installs the fix
 
+@pytest.fixture
+def remote_action(rasa_check, monkeypatch, tmp_path):
+    monkeypatch.setenv("KLBOT_TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'conversations.db'}")
+    ConfiguredTrackerStore()  # what the Rasa server creates from endpoints.yml
     return RemoteAction("validate_opt_out_form", EndpointConfig("http://127.0.0.1:1/webhook"))
 
 
-def test_loading_our_channel_installs_the_cached_check(remote_action):
-    from bot import rasa_speedups
+@pytest.mark.slow
+def test_importing_our_modules_does_not_install_it():
+    """In a fresh interpreter: importing the channels and stores changes nothing in Rasa."""
+    code = (
+        "import bot.channels.rest, bot.channels.webchat, bot.stores.tracker, bot.stores.lock\n"
+        "from rasa.core.actions.action import RemoteAction\n"
+        "from bot import rasa_speedups\n"
+        "print(RemoteAction._validate_action_result is rasa_speedups._validate_action_result)\n"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False"
 
+
+def test_creating_the_tracker_store_installs_the_cached_check(remote_action):
     assert type(remote_action)._validate_action_result is rasa_speedups._validate_action_result
+
+
+def test_another_rasa_version_is_left_alone_with_one_log_line(rasa_check, monkeypatch, caplog):
+    monkeypatch.setattr(rasa_speedups, "RASA_VERSION", "3.7.0")
+    with caplog.at_level(logging.INFO, logger="bot.rasa_speedups"):
+        assert rasa_speedups.install() is False
+    assert RemoteAction._validate_action_result is rasa_check
+    assert len(caplog.records) == 1 and "3.7.0" in caplog.text
 
 
 def test_a_valid_response_passes(remote_action):
@@ -39,7 +78,5 @@ def test_a_valid_response_passes(remote_action):
     ],
 )
 def test_an_invalid_response_is_refused_as_by_rasa(remote_action, bad):
-    from jsonschema import ValidationError
-
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         remote_action._validate_action_result(bad)

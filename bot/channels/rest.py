@@ -19,11 +19,8 @@ from sanic.request import Request
 
 from bot.channels.body_check import install_on
 from bot.channels.guard import guarded
-from bot.rasa_speedups import install as install_speedups
 
 TRUSTED_METADATA_KEYS = {"verified_phone", "channel"}
-
-install_speedups()  # Rasa imports this module: fix its slow response check
 
 
 class RestInput(RasaRestInput):

@@ -12,12 +12,10 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import make_url
 
+from bot import rasa_speedups
 from bot.config import load_settings
-from bot.rasa_speedups import install as install_speedups
 
 logger = logging.getLogger(__name__)
-
-install_speedups()  # Rasa imports this module: fix its slow response check
 
 
 def sql_store_arguments(url: str) -> dict:
@@ -42,7 +40,11 @@ def sql_store_arguments(url: str) -> dict:
 
 
 class ConfiguredTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore on ``KLBOT_TRACKER_STORE_URL``."""
+    """SQLTrackerStore on ``KLBOT_TRACKER_STORE_URL``.
+
+    Created once by each Rasa server, which is where Rasa's slow action-response check is
+    replaced (bot.rasa_speedups).
+    """
 
     def __init__(
         self,
@@ -55,3 +57,4 @@ class ConfiguredTrackerStore(SQLTrackerStore):
         arguments = sql_store_arguments(url)
         logger.info("Conversations are kept in an SQL tracker store (%s).", arguments["dialect"])
         super().__init__(domain=domain, event_broker=event_broker, **arguments)
+        rasa_speedups.install()

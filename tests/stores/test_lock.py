@@ -54,6 +54,7 @@ def redis_client():
     return redis.Redis.from_url(URL)
 
 
+@pytest.mark.slow  # spawns fresh interpreters that import Rasa
 def test_turns_of_one_conversation_never_overlap_across_processes(redis_client):
     conversation = f"lock-test-{uuid.uuid4().hex}"
     counter_key = f"klbot-test-counter:{conversation}"

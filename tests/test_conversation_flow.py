@@ -1,0 +1,72 @@
+"""Conversations that flow, through the real Rasa server and action server.
+
+The turns are sent as intents (``/intent{"entity": "value"}``), so that these tests check the
+dialogue at run time (slot mappings, rules, forms, response variations) whatever the NLU
+makes of a phrasing; tests/test_conversations.py checks the rules and the topic entity in
+seconds, and the test stories run against the trained model in tests/test_dialogue.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import List
+
+import pytest
+
+pytestmark = [pytest.mark.e2e]
+
+GOODBYE = "Ha en fin dag!"
+OFFER = "Vil du vite mer?"
+
+
+def turns(assistant, *messages: str) -> List[str]:
+    """The bot's texts for each message, joined per turn, in one new conversation."""
+    sender = f"flow-{uuid.uuid4().hex[:12]}"
+    return [" ".join(assistant.texts(sender, message)) for message in messages]
+
+
+def test_no_to_anything_else_ends_the_conversation(assistant):
+    replies = turns(assistant, "/ask_retention", "/deny", "/deny")
+    assert OFFER in replies[0]
+    assert "noe annet" in replies[1]
+    assert GOODBYE in replies[2] and "noe annet" not in replies[2]
+
+
+def test_another_question_after_the_offer_is_answered(assistant):
+    replies = turns(assistant, "/ask_purposes", "/ask_legal_basis", "/request_opt_out")
+    assert OFFER in replies[0]
+    assert "berettiget interesse" in replies[1]
+    assert "Hvilken reklame vil du stoppe?" in replies[2]
+
+
+def test_a_policy_answer_inside_a_form_asks_only_the_forms_question(assistant):
+    replies = turns(assistant, "/request_access", "/ask_purposes", "/cancel", "/deny")
+    assert OFFER not in replies[1] and "kundestøtte." in replies[1]
+    assert replies[1].count("?") == 1  # the form's question, nothing else
+    assert "avbrutt" in replies[2]
+    assert GOODBYE in replies[3]
+
+
+def test_a_topic_the_policy_does_not_cover_gets_an_honest_answer_once(assistant):
+    replies = turns(
+        assistant, '/ask_data_collected{"policy_topic":"cookies"}', "/ask_data_collected"
+    )
+    assert "sier ikke noe om informasjonskapsler" in replies[0]
+    assert "+47 63 85 88 70" in replies[0]
+    assert "informasjonskapsler" not in replies[1] and OFFER in replies[1]
+
+
+def test_the_chat_retention_is_what_the_web_page_states(assistant):
+    (reply,) = turns(assistant, '/ask_retention{"policy_topic":"chat"}')
+    assert "inntil 90 dager" in reply
+
+
+def test_a_topic_inside_a_form_is_answered_and_the_form_goes_on(assistant):
+    replies = turns(assistant, "/request_opt_out", '/ask_contact{"policy_topic":"dpo"}')
+    assert "nevner ikke noe personvernombud" in replies[1]
+    assert "Hvilken reklame vil du stoppe?" in replies[1]
+
+
+def test_a_goodbye_that_names_the_chat_is_a_goodbye(assistant):
+    (reply,) = turns(assistant, '/goodbye{"policy_topic":"chat"}')
+    assert GOODBYE in reply and "90 dager" not in reply

@@ -1,0 +1,271 @@
+"""Conversation tests in seconds, without a trained model.
+
+Rasa's RulePolicy is trained in-process from domain.yml and data/rules/ (the intents are given
+by the stories, so NLU changes cannot break these tests) and every story in tests/stories/ is
+replayed the way `rasa test core` does: each action must be the one the policy predicts, and
+a form that is predicted where the story digresses is rejected first, as a form's validation
+does at run time. The same stories run against the trained model in
+tests/test_dialogue.py (slow).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Dict, List, Tuple
+
+import numpy as np
+import pytest
+import yaml
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.extractors.entity_synonyms import EntitySynonymMapper
+from rasa.nlu.extractors.regex_entity_extractor import RegexEntityExtractor
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
+from rasa.shared.core.generator import TrainingDataGenerator
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+from rasa.shared.core.training_data.structures import StoryGraph, StoryStep
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+
+from tests.support.servers import ROOT
+
+STORIES = sorted((ROOT / "tests" / "stories").glob("*.yml"))
+CONFIG = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+
+
+def component_config(component: type, name: str, **overrides) -> dict:
+    """The component's settings in config.yml, over its defaults."""
+    section = "policies" if name.endswith("Policy") else "pipeline"
+    ours = next(c for c in CONFIG[section] if c["name"] == name)
+    settings = {k: v for k, v in ours.items() if k != "name"}
+    return {**component.get_default_config(), **settings, **overrides}
+
+
+@pytest.fixture(scope="module")
+def dialogue(tmp_path_factory) -> Tuple[Domain, RulePolicy]:
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    steps: List[StoryStep] = []
+    for path in sorted((ROOT / "data" / "rules").glob("*.yml")):
+        steps += YAMLStoryReader(domain).read_from_file(str(path))
+    trackers = TrainingDataGenerator(
+        StoryGraph(steps), domain, augmentation_factor=0, remove_duplicates=True
+    ).generate()
+    # `rasa train` checks the rules for contradictions; here only the predictions matter.
+    config = component_config(RulePolicy, "RulePolicy", check_for_contradictions=False)
+    storage = LocalModelStorage(tmp_path_factory.mktemp("rules"))
+    context = ExecutionContext(GraphSchema({}), "conversation-tests")
+    policy = RulePolicy.create(config, storage, Resource("rules"), context)
+    policy.train(trackers, domain)
+    return domain, policy
+
+
+@pytest.fixture(scope="module")
+def stories(dialogue) -> Dict[str, StoryStep]:
+    domain, _ = dialogue
+    found: Dict[str, StoryStep] = {}
+    for path in STORIES:
+        for story in YAMLStoryReader(domain).read_from_file(str(path)):
+            found[story.block_name] = story
+    return found
+
+
+def predict(domain: Domain, policy: RulePolicy, tracker: DialogueStateTracker) -> str:
+    prediction = policy.predict_action_probabilities(tracker, domain)
+    return domain.action_names_or_texts[int(np.argmax(prediction.probabilities))]
+
+
+def replay(domain: Domain, policy: RulePolicy, story: StoryStep) -> Tuple[List, List]:
+    """The story's actions, and the policy's predictions up to the first that differs."""
+    tracker = DialogueStateTracker(story.block_name, domain.slots)
+    expected: List[str] = []
+    predicted: List[str] = []
+    for event in story.explicit_events(domain):
+        if isinstance(event, ActionExecuted) and tracker.events:
+            expected.append(event.action_name)
+            if predicted == expected[:-1]:
+                name = predict(domain, policy, tracker)
+                loop = tracker.active_loop_name
+                if name == loop and event.action_name != loop:
+                    tracker.update(ActionExecutionRejected(loop))  # the form's validation refused
+                    name = predict(domain, policy, tracker)
+                predicted.append(name)
+        tracker.update(event, domain)
+    return expected, predicted
+
+
+def story_names() -> List[str]:
+    return [
+        story["story"]
+        for path in STORIES
+        for story in yaml.safe_load(path.read_text(encoding="utf-8"))["stories"]
+    ]
+
+
+@pytest.mark.parametrize("name", story_names())
+def test_story_is_predicted_by_the_rules(dialogue, stories, name):
+    domain, policy = dialogue
+    expected, predicted = replay(domain, policy, stories[name])
+    assert predicted == expected
+
+
+def test_a_story_against_the_rules_fails(dialogue):
+    """The replay can fail: «nei» to «noe annet?» does not get the same question again."""
+    domain, policy = dialogue
+    story = """
+stories:
+- story: asks again
+  steps:
+  - intent: deny
+  - action: utter_anything_else
+  - intent: deny
+  - action: utter_anything_else
+"""
+    wrong = YAMLStoryReader(domain).read_from_parsed_yaml(yaml.safe_load(story))[0]
+    expected, predicted = replay(domain, policy, wrong)
+    assert predicted != expected and predicted[-1] == "utter_goodbye"
+
+
+# --- What a policy answer says inside a form ------------------------------------------------
+
+
+def variation(domain: Domain, response: str, slots: dict) -> dict:
+    from rasa.core.nlg.generator import ResponseVariationFilter
+
+    variations = ResponseVariationFilter(domain.responses).responses_for_utter_action(
+        response, "rest", slots
+    )
+    assert len(variations) == 1, (response, slots)
+    return variations[0]
+
+
+def digression_answers() -> List[str]:
+    rules = yaml.safe_load((ROOT / "data" / "rules" / "digressions.yml").read_text("utf-8"))
+    return sorted(
+        {
+            step["action"]
+            for rule in rules["rules"]
+            if rule["steps"][-1].get("active_loop")  # answered, then back to the form
+            for step in rule["steps"]
+            if step.get("action", "").startswith("utter_")
+        }
+    )
+
+
+@pytest.mark.parametrize("response", digression_answers())
+def test_inside_a_form_a_policy_answer_asks_no_question_of_its_own(dialogue, response):
+    domain, _ = dialogue
+    in_form = variation(domain, response, {"requested_slot": "identifier"})
+    assert "?" not in in_form["text"], in_form["text"]
+    assert not in_form.get("buttons")
+
+
+@pytest.mark.parametrize("response", digression_answers())
+def test_outside_a_form_the_answer_offers_more_where_there_is_more(dialogue, response):
+    domain, _ = dialogue
+    outside = variation(domain, response, {"requested_slot": None})
+    if f"{response}_more" in domain.responses:
+        assert outside["text"].endswith("?"), outside["text"]
+
+
+# --- Topics the policy says nothing about -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def topic_extractor(tmp_path_factory):
+    """RegexEntityExtractor and EntitySynonymMapper as config.yml sets them up, trained on
+    data/nlu/topics.yml alone (the other entities' patterns do not extract policy_topic)."""
+    data = load_data(str(ROOT / "data" / "nlu" / "topics.yml"))
+    storage = LocalModelStorage(tmp_path_factory.mktemp("topics"))
+    context = ExecutionContext(GraphSchema({}), "topic-tests")
+    extractor = RegexEntityExtractor.create(
+        component_config(RegexEntityExtractor, "RegexEntityExtractor"),
+        storage,
+        Resource("regex"),
+        context,
+    )
+    extractor.train(data)
+    mapper = EntitySynonymMapper.create({}, storage, Resource("synonyms"), context)
+    mapper.train(data)
+
+    def topics(text: str) -> List[str]:
+        message = Message(data={"text": text})
+        mapper.process(extractor.process([message]))
+        return [e["value"] for e in message.get("entities", []) if e["entity"] == "policy_topic"]
+
+    return topics
+
+
+@pytest.mark.parametrize(
+    "text,topic",
+    [
+        ("Bruker dere cookies på nettsiden?", "cookies"),
+        ("bruker dere informasjonskapsler", "cookies"),
+        ("Hva skjer hvis dere får et datainnbrudd?", "breach"),
+        ("har dere blitt hacket?", "breach"),
+        ("Hva gjør dere ved en datalekkasje", "breach"),
+        ("Selger dere opplysningene mine?", "sale"),
+        ("blir dataene mine solgt videre?", "sale"),
+        ("Har dere solgt navnet mitt til noen?", "sale"),
+        ("Har dere et personvernombud?", "dpo"),
+        ("hvem er personvernombudet deres", "dpo"),
+        ("Hvor lenge lagres denne samtalen?", "chat"),
+        ("lagrer dere chatten?", "chat"),
+    ],
+)
+def test_a_topic_the_policy_does_not_cover_is_recognised(topic_extractor, text, topic):
+    assert topic_extractor(text) == [topic]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Selger dere pellets?",  # a product question, not selling data
+        "Jeg har solgt huset, hvordan endrer jeg adressen?",
+        "Varmtvannsberederen har en lekkasje",  # a leaking pipe, not a data breach
+        "Hvor lenge lagrer dere opplysningene mine?",
+        "Kan jeg chatte med et menneske?",
+    ],
+)
+def test_ordinary_questions_name_no_topic(topic_extractor, text):
+    assert topic_extractor(text) == []
+
+
+def test_the_chat_retention_answer_is_what_the_web_page_states(dialogue):
+    from bot.config import Settings
+
+    domain, _ = dialogue
+    answer = variation(domain, "utter_policy_topic", {"policy_topic": "chat"})["text"]
+    page = (ROOT / "bot" / "channels" / "webchat" / "page.html").read_text(encoding="utf-8")
+    days = Settings.__fields__["conversation_retention_days"].default
+    assert f"inntil {days} dager" in answer
+    assert "Samtalen lagres hos KL Miljøvarme i inntil" in page and "«Ny samtale»" in page
+
+
+def test_every_unanswered_topic_says_where_to_ask(dialogue):
+    from bot.policy import COMPANY_EMAIL, COMPANY_PHONE
+
+    domain, _ = dialogue
+    for variant in domain.responses["utter_policy_topic"]:
+        values = [c["value"] for c in variant.get("condition", [])]
+        if values == ["chat"]:
+            continue
+        assert COMPANY_PHONE in variant["text"] and COMPANY_EMAIL in variant["text"], values
+        assert "ikke noe" in variant["text"] or "nevner ikke" in variant["text"], values
+
+
+def test_topic_values_match_the_slot(dialogue):
+    domain, _ = dialogue
+    slot = next(s for s in domain.slots if s.name == "policy_topic")
+    data = load_data(str(ROOT / "data" / "nlu" / "topics.yml"))
+    assert set(data.entity_synonyms.values()) <= set(slot.values)
+    conditioned = {
+        c["value"]
+        for variant in domain.responses["utter_policy_topic"]
+        for c in variant.get("condition", [])
+    }
+    assert conditioned == set(slot.values) - {"none", "__other__"}
