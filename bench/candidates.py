@@ -88,7 +88,11 @@ def evaluate(model: Path) -> Dict[str, object]:
         examples = heldout.load_examples(path)
         parses = asyncio.run(parse_all([text for text, _, _ in examples]))
         result = heldout.score(name, examples, parses)
+        # the same messages scored without the FallbackClassifier: its threshold's cost
+        unfallen = heldout.score(name, examples, [heldout.without_fallback(p) for p in parses])
         scores[name] = {
+            "fallbacks": sum(1 for p in parses if heldout.predicted_intent(p)[0] == "nlu_fallback"),
+            "macro_f1_without_fallback": round(unfallen.macro_f1, 4),
             "macro_f1": round(result.macro_f1, 4),
             "accuracy": round(result.accuracy, 4),
             "min_intent_f1": round(min(result.per_intent.values()), 4),

@@ -127,6 +127,14 @@ def predicted_intent(parse: dict) -> Tuple[str, float]:
     return str(intent.get("name") or "None"), float(intent.get("confidence") or 0.0)
 
 
+def without_fallback(parse: dict) -> dict:
+    """The parse as if there were no FallbackClassifier: the best catalog intent on top."""
+    ranking = [r for r in parse.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    if not ranking:
+        return parse
+    return dict(parse, intent=ranking[0])
+
+
 def score(name: str, examples: Sequence[Example], parses: Sequence[dict]) -> Score:
     from sklearn.metrics import f1_score
 
