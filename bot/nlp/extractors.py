@@ -162,7 +162,7 @@ class _Extractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "_Extractor":
+    ) -> _Extractor:
         return cls()
 
     def entities_for(self, text: str) -> List[Dict[str, Any]]:

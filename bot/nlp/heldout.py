@@ -170,9 +170,7 @@ def report(result: Score, examples: Sequence[Example], parses: Sequence[dict]) -
     lines = [
         result.summary(),
         "",
-        classification_report(
-            y_true, y_pred, labels=list(CATALOG), digits=3, zero_division=0
-        ),
+        classification_report(y_true, y_pred, labels=list(CATALOG), digits=3, zero_division=0),
         "confusions (true -> predicted: count):",
     ]
     lines += [f"  {t} -> {p}: {n}" for t, p, n in result.confusions]

@@ -15,29 +15,33 @@ DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 EN_CONDITION = [{"type": "slot", "name": "language", "value": "en"}]
 # Answers an English-speaking customer gets in English (issue 12): the policy answers,
 # small talk, handoff, out of scope and the fallbacks.
-ENGLISH_RESPONSES = [
-    "utter_greet",
-    "utter_goodbye",
-    "utter_thank",
-    "utter_iamabot",
-    "utter_human_handoff",
-    "utter_help",
-    "utter_out_of_scope",
-    "utter_please_rephrase",
-    "utter_default",
-] + [
-    f"utter_ask_{topic}{more}"
-    for topic in (
-        "data_collected",
-        "purposes",
-        "legal_basis",
-        "retention",
-        "sharing",
-        "marketing",
-        "complaint",
-    )
-    for more in ("", "_more")
-] + ["utter_ask_rights", "utter_ask_contact"]
+ENGLISH_RESPONSES = (
+    [
+        "utter_greet",
+        "utter_goodbye",
+        "utter_thank",
+        "utter_iamabot",
+        "utter_human_handoff",
+        "utter_help",
+        "utter_out_of_scope",
+        "utter_please_rephrase",
+        "utter_default",
+    ]
+    + [
+        f"utter_ask_{topic}{more}"
+        for topic in (
+            "data_collected",
+            "purposes",
+            "legal_basis",
+            "retention",
+            "sharing",
+            "marketing",
+            "complaint",
+        )
+        for more in ("", "_more")
+    ]
+    + ["utter_ask_rights", "utter_ask_contact"]
+)
 
 
 @pytest.mark.parametrize(
