@@ -120,6 +120,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"    trained in {seconds:.1f} s (load avg {os.getloadavg()[0]:.1f})")
             row = {"train_nlu_s": round(seconds, 1), "load_avg": round(os.getloadavg()[0], 1)}
             row.update(evaluate(Path(tmp) / "candidate.tar.gz"))
+        # re-read: candidates may run side by side and write the same file
+        rows = json.loads(out_file.read_text()) if out_file.exists() else {}
         rows.setdefault(config.stem, []).append(row)
         out_file.write_text(json.dumps(rows, indent=2))
     print(f"written: {out_file}")
