@@ -5,6 +5,7 @@ Real Rasa and action servers (the ``assistant`` fixture), the trained model, the
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -16,20 +17,24 @@ def reply(assistant, sender: str, text: str) -> str:
     return " ".join(m.get("text", "") for m in assistant.say(sender, text) if m.get("text"))
 
 
+NORWEGIAN = re.compile(r"\b(?:og|er|du|vi|deg|ikke|hva|til|kan|eller|jeg|det)\b")
+ENGLISH = re.compile(r"\b(?:the|you|your|we|is|are|and|or|to|of|i)\b")
+
+
 @pytest.mark.parametrize(
-    "question,english_words",
+    "question",
     [
-        ("How long do you keep my data?", ["customer", "kept"]),
-        ("What can you do?", ["privacy policy", "requests"]),
-        ("Who is responsible for my personal data?", ["controller"]),
-        ("Do you share my information with anyone?", ["share"]),
-        ("I want to talk to a human", ["call"]),
+        "How long do you keep my data?",
+        "What can you do?",
+        "Who is responsible for my personal data?",
+        "Do you share my information with anyone?",
+        "I want to talk to a human",
     ],
 )
-def test_an_english_question_gets_an_english_answer(assistant, question, english_words):
+def test_an_english_question_gets_an_english_answer(assistant, question):
+    """Whatever the intent (the fallback included), the answer is in English."""
     text = reply(assistant, f"en-{uuid.uuid4().hex[:10]}", question).lower()
-    missing = [w for w in english_words if w not in text]
-    assert not missing, f"{question!r} -> {text!r}"
+    assert ENGLISH.search(text) and not NORWEGIAN.search(text), f"{question!r} -> {text!r}"
 
 
 @pytest.mark.parametrize(
