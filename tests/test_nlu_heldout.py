@@ -39,9 +39,10 @@ from bot.nlp.heldout import (
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = Path(os.environ.get("KLBOT_TEST_MODEL") or ROOT / "models" / "klbot.tar.gz")
 REPORT = ROOT / "results" / "nlu_heldout_report.txt"
-# Gates, per set: macro-F1 over the catalog intents, and the weakest intent's F1.
-MIN_MACRO_F1 = {"heldout": 0.92, "voices": 0.85}
-MIN_INTENT_F1 = {"heldout": 0.75, "voices": 0.60}
+# Gates, per set: macro-F1 over the catalog intents, and the weakest intent's F1. Measured
+# (docs/NLU.md): heldout 0.976 (weakest 0.93), voices 0.914-0.928 (weakest 0.70-0.73).
+MIN_MACRO_F1 = {"heldout": 0.95, "voices": 0.88}
+MIN_INTENT_F1 = {"heldout": 0.85, "voices": 0.65}
 MIN_ENTITY_RECALL = 0.95
 MAX_NEAR_DUPLICATES = 0.05  # share of a set at least 85 % similar to a training example
 
