@@ -31,8 +31,13 @@ $(SPACY): $(STAMP) bot/nlp/build_spacy.py
 
 spacy: $(SPACY)
 
+# Trains from scratch. With KLBOT_MODEL_CACHE set (CI sets ~/.cache/klbot-models), a model
+# trained before from the same data, domain, config, bot/nlp and Rasa version is reused
+# (bot/nlp/model_cache.py); a new one is stored there.
 $(MODEL): $(STAMP) $(SPACY) $(NLU_SOURCES)
-	$(BIN)/rasa train --force --fixed-model-name klbot --out models --data data
+	@$(BIN)/python -m bot.nlp.model_cache restore $@ || { \
+	  $(BIN)/rasa train --force --fixed-model-name klbot --out models --data data && \
+	  $(BIN)/python -m bot.nlp.model_cache save $@; }
 	@touch $@
 
 train: $(MODEL)

@@ -37,6 +37,8 @@ HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 DEFAULT_REQUESTS = 300
 WARMUP_REQUESTS = 10
 TRAIN_TIMEOUT_S = 3600
+# `rasa init` + `rasa train` of Rasa's starter bot on this machine (2 cores), issue 12.
+STARTER_BOT_TRAIN_S = 90.0
 READY_TIMEOUT_S = 300
 
 FALLBACK_MESSAGES = [
@@ -208,7 +210,9 @@ def measure_parse(
                 latencies.append(time.perf_counter() - t0)
                 errors += 0 if ok else 1
             elapsed = time.perf_counter() - started
+            heldout_scores = score_heldout_sets(client)
         return {
+            "heldout": heldout_scores,
             "server_ready_s": ready_s,
             "requests": n_requests,
             "errors": errors,
@@ -229,11 +233,33 @@ def measure_parse(
             proc.wait(timeout=10)
 
 
+def score_heldout_sets(client: httpx.Client) -> Dict[str, Dict[str, object]]:
+    """Both held-out sets scored through ``POST /model/parse``, as an evaluator would."""
+    from bot.nlp import heldout
+
+    scores: Dict[str, Dict[str, object]] = {}
+    for name, path in heldout.HELDOUT_SETS.items():
+        examples = heldout.load_examples(path)
+        print(f"[nlu] scoring held-out set {name!r} ({len(examples)} messages) ...", flush=True)
+        parses = [
+            client.post("/model/parse", json={"text": text}).json() for text, _, _ in examples
+        ]
+        result = heldout.score(name, examples, parses)
+        scores[name] = {
+            "messages": result.n,
+            "macro_f1": round(result.macro_f1, 4),
+            "accuracy": round(result.accuracy, 4),
+            "weakest": [[intent, round(f1, 3)] for intent, f1 in result.weakest],
+        }
+    return scores
+
+
 def report(results: Dict[str, object]) -> str:
     parse = results["parse"]
     train = results["train_full_model_s"]
     rows = [
         ("full model training (rasa train)", "not run" if train is None else f"{train:8.1f} s"),
+        ("  Rasa's starter bot, same machine", f"{STARTER_BOT_TRAIN_S:8.1f} s (issue 12)"),
         ("model size", f"{results['model_size_mb']:8.1f} MB"),
         ("model load (Agent.load)", f"{results['model_load_s']:8.2f} s"),
         ("server start-up to ready", f"{parse['server_ready_s']:8.2f} s"),
@@ -245,6 +271,13 @@ def report(results: Dict[str, object]) -> str:
         ("  throughput (sequential)", f"{parse['throughput_per_s']:8.1f} req/s"),
         ("server peak memory (VmHWM)", f"{parse['server_peak_memory_mb']:8.0f} MB"),
     ]
+    for name, held in (parse.get("heldout") or {}).items():
+        rows.append(
+            (
+                f"held-out {name!r} ({held['messages']})",
+                f"{held['macro_f1']:8.3f} macro-F1, accuracy {held['accuracy']:.3f}",
+            )
+        )
     width = max(len(name) for name, _ in rows) + 2
     lines = ["NLU benchmark", "-" * (width + 22)]
     lines += [f"{name:<{width}}{value}" for name, value in rows]

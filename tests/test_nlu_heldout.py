@@ -1,85 +1,64 @@
-"""Intent quality on the held-out set (tests/nlu/heldout.yml), with the trained model in-process.
+"""Intent quality on both held-out sets, with the trained model in-process.
 
-The held-out set is never used for training. The model comes from ``KLBOT_TEST_MODEL`` or
-``models/klbot.tar.gz`` (``make test`` trains it first, so a missing model is a failure).
-Every held-out message goes through the whole NLU pipeline, FallbackClassifier included: a
-message that ends up as ``nlu_fallback`` counts as wrong. The per-intent report is printed and
-written to ``results/nlu_heldout_report.txt``.
+* ``tests/nlu/heldout.yml``: the project's first held-out set (paraphrases of the catalog);
+* ``tests/nlu/heldout_voices.yml``: written later, before any tuning and by another method
+  (in the voices of particular customers), never trained on.
+
+Neither set is used for training. The model comes from ``KLBOT_TEST_MODEL`` or
+``models/klbot.tar.gz`` (``make test`` trains it first, so a missing model is a failure). Every
+message goes through the whole NLU pipeline, FallbackClassifier included: a message that ends
+up as ``nlu_fallback`` counts as wrong. The per-intent reports are written to
+``results/nlu_heldout_report.txt`` (both sets) and a summary is printed.
+
+Tests that need the model are marked ``slow`` (``make test-fast`` runs without a model); the
+checks on the sets themselves (coverage, no leaks, no near-duplicates) are fast.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import re
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 import pytest
 
+from bot.nlp.heldout import (
+    CATALOG,
+    HELDOUT_SETS,
+    TRAINING,
+    Example,
+    load_examples,
+    near_duplicates,
+    normalise,
+    report,
+    score,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = Path(os.environ.get("KLBOT_TEST_MODEL") or ROOT / "models" / "klbot.tar.gz")
-HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
-TRAINING = ROOT / "data" / "nlu"
 REPORT = ROOT / "results" / "nlu_heldout_report.txt"
-MIN_MACRO_F1 = 0.92
+# Gates, per set: macro-F1 over the catalog intents, and the weakest intent's F1. Measured
+# (docs/NLU.md): heldout 0.976 (weakest 0.93), voices 0.914-0.928 (weakest 0.70-0.73).
+MIN_MACRO_F1 = {"heldout": 0.95, "voices": 0.88}
+MIN_INTENT_F1 = {"heldout": 0.85, "voices": 0.65}
 MIN_ENTITY_RECALL = 0.95
-
-CATALOG = [
-    "greet",
-    "goodbye",
-    "thank",
-    "affirm",
-    "deny",
-    "bot_challenge",
-    "human_handoff",
-    "help",
-    "cancel",
-    "out_of_scope",
-    "inform",
-    "ask_data_collected",
-    "ask_purposes",
-    "ask_legal_basis",
-    "ask_retention",
-    "ask_sharing",
-    "ask_rights",
-    "ask_marketing",
-    "ask_contact",
-    "ask_complaint",
-    "request_opt_out",
-    "request_access",
-    "request_correction",
-    "request_erasure",
-    "request_restriction",
-    "request_objection",
-    "request_portability",
-    "request_status",
-]
-
-
-def normalise(text: str) -> str:
-    """Case, whitespace and punctuation do not make a training example new."""
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
-
-
-def load_examples(path: Path) -> List[Tuple[str, str, List[dict]]]:
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    data = load_data(str(path))
-    return [
-        (m.get("text"), m.get("intent"), list(m.get("entities") or []))
-        for m in data.intent_examples
-    ]
+MAX_NEAR_DUPLICATES = 0.05  # share of a set at least 85 % similar to a training example
 
 
 @pytest.fixture(scope="module")
-def heldout() -> List[Tuple[str, str, List[dict]]]:
-    return load_examples(HELDOUT)
+def sets() -> Dict[str, List[Example]]:
+    return {name: load_examples(path) for name, path in HELDOUT_SETS.items()}
 
 
 @pytest.fixture(scope="module")
-def predictions(heldout) -> List[dict]:
+def training() -> List[Example]:
+    return load_examples(TRAINING)
+
+
+@pytest.fixture(scope="module")
+def parses(sets) -> Dict[str, List[dict]]:
     """Parse every held-out message with the trained model (in-process, no HTTP)."""
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first (or set KLBOT_TEST_MODEL)")
@@ -90,75 +69,100 @@ def predictions(heldout) -> List[dict]:
     try:
         agent = Agent.load(model_path=str(MODEL))
 
-        async def parse_all() -> List[dict]:
-            return [await agent.parse_message(text) for text, _, _ in heldout]
+        async def parse_all(examples: List[Example]) -> List[dict]:
+            return [await agent.parse_message(text) for text, _, _ in examples]
 
-        return asyncio.run(parse_all())
+        return {name: asyncio.run(parse_all(examples)) for name, examples in sets.items()}
     finally:
         os.chdir(cwd)
 
 
-def test_heldout_covers_the_whole_catalog(heldout):
-    counts = Counter(intent for _, intent, _ in heldout)
-    assert set(counts) == set(CATALOG), set(counts) ^ set(CATALOG)
-    too_few = {intent: n for intent, n in counts.items() if n < 20}
-    assert not too_few, f"fewer than 20 held-out examples: {too_few}"
-
-
-def test_no_training_example_is_in_the_heldout_set(heldout):
-    training = {normalise(text) for text, _, _ in load_examples(TRAINING)}
-    leaked = sorted({normalise(text) for text, _, _ in heldout} & training)
-    assert not leaked, f"held-out examples also in data/nlu: {leaked}"
-
-
-def report(heldout, predictions) -> Tuple[str, float]:
-    from sklearn.metrics import classification_report, f1_score
-
-    y_true = [intent for _, intent, _ in heldout]
-    y_pred = [p["intent"]["name"] if p.get("intent") else "None" for p in predictions]
-    macro = f1_score(y_true, y_pred, labels=CATALOG, average="macro", zero_division=0)
-    lines = [
-        f"model: {MODEL}",
-        f"held-out examples: {len(y_true)}; intent macro-F1 (catalog intents): {macro:.4f}",
-        "",
-        classification_report(y_true, y_pred, labels=CATALOG, digits=3, zero_division=0),
-        "confusions (true -> predicted: count):",
-    ]
-    confusions = Counter((t, p) for t, p in zip(y_true, y_pred) if t != p)
-    for (t, p), n in confusions.most_common():
-        lines.append(f"  {t} -> {p}: {n}")
-    lines += ["", "misclassified examples (true -> predicted, confidence):"]
-    for (text, true, _), pred in zip(heldout, predictions):
-        name = pred["intent"]["name"] if pred.get("intent") else "None"
-        if name != true:
-            conf = pred["intent"].get("confidence", 0.0) if pred.get("intent") else 0.0
-            lines.append(f"  [{true} -> {name} {conf:.2f}] {text}")
-    return "\n".join(lines) + "\n", macro
-
-
-def test_heldout_intent_macro_f1(heldout, predictions):
-    text, macro = report(heldout, predictions)
+@pytest.fixture(scope="module")
+def scores(sets, parses):
+    results = {name: score(name, sets[name], parses[name]) for name in sets}
+    texts = [f"model: {MODEL}\n"]
+    texts += [f"=== {name} ===\n{report(results[name], sets[name], parses[name])}" for name in sets]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(text, encoding="utf-8")
-    print("\n" + text)
-    assert macro >= MIN_MACRO_F1, f"held-out intent macro-F1 {macro:.4f} < {MIN_MACRO_F1}"
+    REPORT.write_text("\n".join(texts), encoding="utf-8")
+    print("\n" + "\n".join(result.summary() for result in results.values()))
+    print(f"(reports: {REPORT})")
+    return results
 
 
-def test_heldout_entities_are_extracted(heldout, predictions):
+@pytest.mark.parametrize("name", sorted(HELDOUT_SETS))
+def test_set_covers_the_whole_catalog(sets, name):
+    counts = Counter(intent for _, intent, _ in sets[name])
+    assert set(counts) == set(CATALOG), set(counts) ^ set(CATALOG)
+    least = 20 if name == "heldout" else 12
+    too_few = {intent: n for intent, n in counts.items() if n < least}
+    assert not too_few, f"fewer than {least} examples: {too_few}"
+
+
+@pytest.mark.parametrize("name", sorted(HELDOUT_SETS))
+def test_no_training_example_is_in_a_heldout_set(sets, training, name):
+    seen = {normalise(text) for text, _, _ in training}
+    leaked = sorted({normalise(text) for text, _, _ in sets[name]} & seen)
+    assert not leaked, f"{name} examples also in data/nlu: {leaked}"
+
+
+def test_voices_set_has_few_near_duplicates_of_training_examples(sets, training):
+    """The voices set is new wording: under 5 % of it is >= 85 % similar to training data."""
+    voices = [text for text, _, _ in sets["voices"]]
+    close = near_duplicates(voices, [text for text, _, _ in training], 0.85)
+    share = len(close) / len(voices)
+    assert share < MAX_NEAR_DUPLICATES, f"{share:.1%} near-duplicates: {close}"
+
+
+def test_the_two_sets_do_not_share_messages(sets):
+    first = {normalise(text) for text, _, _ in sets["heldout"]}
+    shared = first & {normalise(text) for text, _, _ in sets["voices"]}
+    assert not shared, shared
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(HELDOUT_SETS))
+def test_heldout_intent_macro_f1(scores, name):
+    result = scores[name]
+    assert result.macro_f1 >= MIN_MACRO_F1[name], result.summary()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(HELDOUT_SETS))
+def test_no_intent_is_far_behind(scores, name):
+    result = scores[name]
+    weak = {i: round(f, 3) for i, f in result.per_intent.items() if f < MIN_INTENT_F1[name]}
+    assert not weak, f"{name}: intents below {MIN_INTENT_F1[name]}: {weak}"
+
+
+@pytest.mark.slow
+def test_heldout_entities_are_extracted(sets, parses):
     """Every annotated entity (type, canonical value) is found by the regex extractor."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     synonyms: Dict[str, str] = load_data(str(TRAINING)).entity_synonyms
     expected = found = 0
     missed = []
-    for (text, _, entities), pred in zip(heldout, predictions):
-        got = {(e["entity"], str(e["value"])) for e in pred.get("entities", [])}
-        for e in entities:
-            value = synonyms.get(e["value"].lower(), e["value"])
-            expected += 1
-            if (e["entity"], value) in got:
-                found += 1
-            else:
-                missed.append(f"{e['entity']}={value!r} in {text!r}")
+    for name in sets:
+        for (text, _, entities), parse in zip(sets[name], parses[name]):
+            got = {(e["entity"], str(e["value"])) for e in parse.get("entities", [])}
+            for e in entities:
+                value = synonyms.get(e["value"].lower(), e["value"])
+                expected += 1
+                if (e["entity"], value) in got:
+                    found += 1
+                else:
+                    missed.append(f"{e['entity']}={value!r} in {text!r}")
     recall = found / expected if expected else 1.0
     assert recall >= MIN_ENTITY_RECALL, f"entity recall {recall:.3f}; missed: {missed}"
+
+
+@pytest.mark.slow
+def test_english_questions_are_tagged_english_and_norwegian_stays_norwegian(sets, parses):
+    """The language entity the English answers depend on, on both sets' messages."""
+    from bot.nlp.extractors import detect_language
+
+    for name in sets:
+        for (text, _, _), parse in zip(sets[name], parses[name]):
+            language = [e["value"] for e in parse.get("entities", []) if e["entity"] == "language"]
+            expected = detect_language(text)
+            assert language == ([expected] if expected else []), text
