@@ -206,13 +206,17 @@ class TelegramInput(InputChannel):
             return inbound.first_time_seen(s, "telegram", str(update_id))
 
     @staticmethod
-    def _remember_phone(user_id: int, phone: str) -> None:
+    def _remember_phone(user_id: int, phone: str, conversation: Optional[str] = None) -> None:
         from bot.register import channel_identities
         from bot.register.db import session_scope
 
         with session_scope() as s:
             channel_identities.remember_verified_phone(
-                s, channel="telegram", external_id=str(user_id), phone=phone
+                s,
+                channel="telegram",
+                external_id=str(user_id),
+                phone=phone,
+                conversation_id=conversation,
             )
 
     @staticmethod
@@ -329,7 +333,7 @@ class TelegramInput(InputChannel):
             await self.bot.send_message(message.chat.id, CONTACT_NOT_OWN)
             return
         try:
-            await run_sync(self._remember_phone, user.id, phone)
+            await run_sync(self._remember_phone, user.id, phone, self.conversation(user.id))
         except Exception as exc:  # noqa: BLE001
             logger.error("Could not remember a Telegram user's phone (%s)", type(exc).__name__)
             failed = CONTACT_FAILED.format(phone=COMPANY_PHONE, email=COMPANY_EMAIL)

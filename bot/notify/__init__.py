@@ -152,18 +152,14 @@ def deliver_one(settings: Optional[Settings] = None) -> Optional[str]:
             outbox.mark_sent(s, claimed.id, notifier=notifier)
             status = "sent"
         else:
-            retry = (
-                _retry_after(claimed.attempts) if isinstance(error, TransientFailure) else None
-            )
+            retry = _retry_after(claimed.attempts) if isinstance(error, TransientFailure) else None
             status = outbox.mark_failed(
                 s, claimed.id, error=type(error).__name__, notifier=notifier, retry_after=retry
             )
     # ids and types only: never the address or the text
     logger.info("Outbox message %s over %s: %s", claimed.id, claimed.channel, status)
     if status == "failed":
-        logger.error(
-            "Outbox message %s failed for good (%s)", claimed.id, type(error).__name__
-        )
+        logger.error("Outbox message %s failed for good (%s)", claimed.id, type(error).__name__)
     return status
 
 

@@ -72,9 +72,7 @@ def _customer_for(s: Session, identifier: Optional[str]) -> Optional[Customer]:
 # --- the check ----------------------------------------------------------------------------
 
 
-def start_check(
-    conversation_id: str, identifier: str, *, message: Callable[[str], str]
-) -> Started:
+def start_check(conversation_id: str, identifier: str, *, message: Callable[[str], str]) -> Started:
     """Start a check for ``identifier`` in this conversation; queue the code (``message(code)``
     is its text) to the contact point the register holds, if it is a customer's."""
     with session_scope() as s:
