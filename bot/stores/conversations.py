@@ -70,11 +70,12 @@ def phone_patterns(e164: str) -> list[str]:
     national = digits[2:] if digits.startswith("47") and len(digits) == 10 else digits
     patterns = {e164, national}
     if len(national) == 8:
-        patterns |= {
-            f"{national[:3]} {national[3:5]} {national[5:]}",
-            f"{national[:2]} {national[2:4]} {national[4:6]} {national[6:]}",
-            f"{national[:4]} {national[4:]}",
-        }
+        groupings = (
+            (national[:3], national[3:5], national[5:]),
+            (national[:2], national[2:4], national[4:6], national[6:]),
+            (national[:4], national[4:]),
+        )
+        patterns |= {sep.join(groups) for groups in groupings for sep in (" ", "-", ".")}
     return sorted(patterns)
 
 

@@ -27,9 +27,8 @@ def codes_to(*addresses: str) -> list:
     with session_scope() as s:
         return list(
             s.execute(
-                select(OutboxMessage).where(
-                    OutboxMessage.purpose == identity.CODE, OutboxMessage.to.in_(addresses)
-                )
+                select(OutboxMessage)
+                .where(OutboxMessage.purpose == identity.CODE, OutboxMessage.to.in_(addresses))
                 .order_by(OutboxMessage.id)
             ).scalars()
         )
@@ -98,7 +97,9 @@ def brute_force(conversations: int, identifier: str) -> list:
         conversation = f"bf-{identifier}-{i}"
         started = identity.start_check(conversation, identifier, message=message)
         for _ in range(5):
-            statuses.append(identity.check_code(conversation, started.challenge_id, "000000").status)
+            statuses.append(
+                identity.check_code(conversation, started.challenge_id, "000000").status
+            )
         age_challenges(timedelta(minutes=21))  # past the hourly code limit, within the day
     return statuses
 

@@ -184,7 +184,7 @@ def test_sms_without_twilio_fails_visibly_instead_of_pretending(delivering, monk
 
 
 def test_a_code_too_old_to_use_is_not_delivered(delivering, twilio):
-    queue("sms", "+4791234567", "Koden er 123456.", secret="123456")
+    queue("sms", "+4791234567", "Koden er 123456.", secret="123456")  # noqa: S106
     with session_scope() as s:
         s.execute(update(OutboxMessage).values(created_at=utcnow() - timedelta(minutes=11)))
     assert deliver_pending() == {"failed": 1}
