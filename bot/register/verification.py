@@ -98,9 +98,11 @@ def wrong_codes(
 ) -> int:
     """Wrong codes in the last 24 h for this customer or this contact point (the larger)."""
     counts = [0]
-    for column, value in ((CodeFailure.customer_id, customer_id), (CodeFailure.contact_hash, key)):
-        if value is None:
-            continue
+    # both queries on every path (an id and a key nobody has stand in for a missing one)
+    for column, value in (
+        (CodeFailure.customer_id, -1 if customer_id is None else customer_id),
+        (CodeFailure.contact_hash, key or "-"),
+    ):
         counts.append(
             s.execute(
                 select(func.count())
@@ -159,12 +161,15 @@ def start_challenge(s: Session, *, conversation_id: str, identifier: str) -> Cha
         contact_hash=key,
     )
     channel = destination = None
-    sendable = customer is not None and not (
-        # the customer's contact points together stay within the limits too, and a locked
-        # customer gets no codes; neither shows in the reply (it looks like a code was sent)
-        _over_code_limit(s, Challenge.customer_id == customer.id, now)
-        or wrong_codes(s, customer_id=customer.id, key=key, now=now) >= WRONG_CODES_PER_DAY
+    # the customer's contact points together stay within the limits too, and a locked
+    # customer gets no codes; neither shows in the reply (it looks like a code was sent).
+    # The same queries run for an unknown contact point (with an id no customer has).
+    owner = customer.id if customer is not None else -1
+    held_back = (
+        _over_code_limit(s, Challenge.customer_id == owner, now)
+        or wrong_codes(s, customer_id=owner, key=key, now=now) >= WRONG_CODES_PER_DAY
     )
+    sendable = customer is not None and not held_back
     if sendable:
         challenge.code_hash = code_hash
         # to the contact point the REGISTER holds, of the kind the customer named
