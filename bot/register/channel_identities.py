@@ -81,6 +81,20 @@ def verified_phone_for(
 verified_phone = verified_phone_for
 
 
+def remember_conversation(
+    s: Session, *, channel: str, external_id: object, conversation_id: str
+) -> None:
+    """Tie an existing proof to the conversation it belongs to (if it is not yet)."""
+    row = s.execute(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == str(external_id)
+        )
+    ).scalar_one_or_none()
+    if row is not None and row.conversation_id != conversation_id:
+        row.conversation_id = conversation_id
+        s.flush()
+
+
 def forget(s: Session, provider: str, user_id: object) -> bool:
     row = s.execute(
         select(ChannelIdentity).where(
