@@ -7,9 +7,7 @@ import json
 import subprocess
 import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import List
-from urllib.parse import parse_qs
 
 import pytest
 from sqlalchemy import select, update
@@ -20,43 +18,10 @@ from bot.register import identity
 from bot.register.db import session_scope
 from bot.register.models import OutboxMessage, utcnow
 from bot.register.outbox import MAX_ATTEMPTS, record_notification
+from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import free_port
 
 aiosmtpd = pytest.importorskip("aiosmtpd.controller")
-
-
-class FakeTwilio:
-    """Twilio's ``Messages.json`` endpoint: records each form; fails as told."""
-
-    def __init__(self) -> None:
-        self.received: List[dict] = []
-        self.statuses: List[int] = []  # answers to give, in order (then 201)
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server)
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                fake.received.append({"path": self.path, "auth": self.headers["Authorization"]})
-                fake.received[-1].update(form)
-                status = fake.statuses.pop(0) if fake.statuses else 201
-                body = json.dumps({"sid": "SM123", "status": "queued"}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class Mailbox:
