@@ -65,6 +65,7 @@ def test_an_unknown_contact_point_is_limited_exactly_like_a_known_one(register):
     assert codes_to("+4741999999") == []
 
 
+@pytest.mark.slow
 def test_ten_codes_a_day_per_contact_point(register):
     sent = 0
     for hour in range(6):
@@ -114,6 +115,7 @@ def right_code_in_new_conversation(conversation: str) -> str:
     return identity.check_code(conversation, started.challenge_id, code).status
 
 
+@pytest.mark.slow
 def test_brute_force_across_conversations_locks_the_customer(register):
     statuses = brute_force(6, KNOWN_PHONE)
     assert statuses.count("wrong") <= 9
@@ -122,6 +124,7 @@ def test_brute_force_across_conversations_locks_the_customer(register):
     assert identity.verified_customer_for("seventh", KNOWN_PHONE) is None
 
 
+@pytest.mark.slow
 def test_unknown_contact_point_brute_force_answers_the_same(register):
     known = brute_force(3, KNOWN_PHONE)
     unknown = brute_force(3, UNKNOWN_PHONE)
