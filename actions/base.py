@@ -144,20 +144,48 @@ async def in_register(work: Callable[[Any], T]) -> T:
         raise RegisterUnavailable(type(exc).__name__) from exc
 
 
+async def register_call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one register use case (it owns its transaction) in a worker thread.
+
+    Any failure becomes ``RegisterUnavailable`` (logged by type only: no personal data).
+    """
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(None, functools.partial(function, *args, **kwargs))
+    except Exception as exc:  # noqa: BLE001 - whatever fails, the customer gets an answer
+        logger.error("Register call failed: %s", type(exc).__name__)
+        raise RegisterUnavailable(type(exc).__name__) from exc
+
+
+def outbox_queued() -> None:
+    """Something was queued in the outbox: let this process's delivery worker send it now
+    (never on the reply path; the worker is a background thread)."""
+    try:
+        from bot.notify import start_worker, wake_worker
+
+        start_worker()
+        wake_worker()
+    except Exception as exc:  # noqa: BLE001 - delivery is retried by any worker later
+        logger.warning("Outbox worker not woken (%s)", type(exc).__name__)
+
+
 async def send_notification(channel: str, to: str, body: str) -> bool:
-    """Send through the configured notifier (it records in the outbox, then delivers)."""
+    """Queue a notification in the outbox (delivered off the turn by the outbox worker)."""
 
     def job() -> None:
-        from bot.notify import get_notifier
+        from bot.register.db import session_scope
+        from bot.register.outbox import record_notification
 
-        get_notifier().send(channel, to, body)
+        with session_scope() as s:
+            record_notification(s, channel=channel, to=to, body=body)
 
     loop = asyncio.get_running_loop()
     try:
-        await loop.run_in_executor(None, functools.partial(job))
-    except Exception as exc:  # noqa: BLE001 - a failed delivery must not change the reply
-        logger.error("Notification over %s failed: %s", channel, type(exc).__name__)
+        await loop.run_in_executor(None, job)
+    except Exception as exc:  # noqa: BLE001 - a failed queueing must not change the reply
+        logger.error("Notification over %s not queued: %s", channel, type(exc).__name__)
         return False
+    outbox_queued()
     return True
 
 

@@ -25,18 +25,18 @@ from actions.base import (
     apologise,
     contact_in_message,
     entity_values,
-    in_register,
     input_channel,
     is_interruption,
     latest_intent,
     latest_text,
-    lookup_customer,
     oslo_date,
+    outbox_queued,
+    register_call,
     reset_events,
-    send_notification,
     trusted_phone,
 )
 from bot.policy import COMPANY_CONTACT
+from bot.register import identity
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ LEAD_INS = re.compile(
 )
 
 # Markers the form's slots hold instead of anything a customer typed.
+LIMITED = "__limited__"  # the contact point has had its codes for the hour or the day
 OTP_SKIP, OTP_NEW, OTP_INVALID = "__skip__", "__new__", "__invalid__"
 FIELD_INVALID = "__invalid__"
 DECIDED = ("ok", "channel", "failed", "skipped")  # otp_code once the check is over
@@ -143,18 +144,14 @@ class ActionStartRequest(Action):
             intent = "request_access"
         events = reset_events(tracker) + [SlotSet("request_kind", KIND_BY_INTENT[intent])]
         dispatcher.utter_message(response=f"utter_start_{intent}")
-        phone = trusted_phone(tracker)
-        if not phone:
-            return events
-
-        def known(session: Any) -> bool:
-            return lookup_customer(session, phone) is not None
-
+        if not trusted_phone(tracker):
+            return events  # not a channel that proves a number: no register call needed
         try:
-            is_known = await in_register(known)
+            # the connector recorded its proof in the register; metadata is only the hint
+            phone = await register_call(identity.channel_proved_customer, tracker.sender_id)
         except RegisterUnavailable:
             return events + apologise(dispatcher)
-        if is_known:
+        if phone:
             # the channel proved possession of a number the register holds: no code needed
             dispatcher.utter_message(response="utter_channel_verified")
             events += [
@@ -235,6 +232,9 @@ class ValidateRightsForm(FormValidationAction):
         started = await self._start_challenge(dispatcher, tracker, identifier)
         if started is None:
             return {**result, "identifier": identifier, "register_error": True}
+        if started == LIMITED:
+            dispatcher.utter_message(response="utter_code_limit")
+            return {**result, "identifier": identifier, "otp_code": "failed", "verified": False}
         if previous and started == previous:
             # within a minute of the last code (a corrected e-mail, a second request) the
             # register returns the last challenge: ask again a bit later rather than check a
@@ -253,27 +253,22 @@ class ValidateRightsForm(FormValidationAction):
     async def _start_challenge(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, identifier: str
     ) -> Optional[str]:
-        """Start (or, within the rate limit, reuse) a challenge; send the code if there is one.
+        """Start (or, within a minute, reuse) a check; the register queues the code.
 
-        Returns the challenge id, or None after apologising when the register is down.
+        Returns the challenge id, ``LIMITED`` when the contact point has had its codes for
+        now, or None after apologising when the register is down.
         """
-        conversation_id = tracker.sender_id
-
-        def work(session: Any) -> Tuple[str, Optional[str], Optional[str], Optional[str]]:
-            from bot.register.verification import start_challenge
-
-            start = start_challenge(session, conversation_id=conversation_id, identifier=identifier)
-            return start.challenge_id, start.code, start.channel, start.destination
-
         try:
-            challenge_id, code, channel, destination = await in_register(work)
+            started = await register_call(
+                identity.start_check, tracker.sender_id, identifier, message=code_message
+            )
         except RegisterUnavailable:
             apologise(dispatcher)
             return None
-        if code and channel and destination:
-            # only ever to the contact point the register holds; nothing about it in the chat
-            await send_notification(channel, destination, code_message(code))
-        return challenge_id
+        if started.state == "limited":
+            return LIMITED
+        outbox_queued()  # only ever to the contact point the register holds
+        return started.challenge_id
 
     async def extract_otp_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -320,6 +315,9 @@ class ValidateRightsForm(FormValidationAction):
             started = await self._start_challenge(dispatcher, tracker, identifier)
             if started is None:
                 return {"otp_code": None, "register_error": True}
+            if started == LIMITED:
+                dispatcher.utter_message(response="utter_code_limit")
+                return {"otp_code": "failed", "verified": False, "otp_state": None}
             state = "wait" if started == previous else "resent"
             return {"otp_code": None, "otp_state": state, "challenge_id": started}
         return await self._check(str(value), dispatcher, tracker)
@@ -331,14 +329,11 @@ class ValidateRightsForm(FormValidationAction):
         if not challenge_id:
             return {"otp_code": None, "otp_state": "expired"}
 
-        def work(session: Any) -> Tuple[str, Optional[int]]:
-            from bot.register.verification import check_code
-
-            result = check_code(session, challenge_id, code)
-            return result.status, getattr(result, "attempts_left", None)
-
         try:
-            status, attempts_left = await in_register(work)
+            checked = await register_call(
+                identity.check_code, tracker.sender_id, challenge_id, code
+            )
+            status, attempts_left = checked.status, checked.attempts_left
         except RegisterUnavailable:
             apologise(dispatcher)
             return {"otp_code": None, "register_error": True}
@@ -513,40 +508,36 @@ class ActionSubmitRightsRequest(Action):
 
             return await report_status(dispatcher, tracker)
         identifier = tracker.get_slot("identifier")
-        verified = bool(tracker.get_slot("verified"))
-        method = tracker.get_slot("verification_method") if verified else None
-        details = request_details(kind, tracker)
-        channel = input_channel(tracker)
-        conversation_id = tracker.sender_id
 
-        def work(session: Any) -> Tuple[str, Any, Optional[Tuple[str, str]]]:
-            from bot.register.requests import create_request
-
-            customer = lookup_customer(session, identifier)
-            request = create_request(
-                session,
-                kind=kind,
-                channel=channel,
-                customer=customer,
-                verified=verified and customer is not None,
-                verification_method=method if customer is not None else None,
-                details=details,
-                conversation_id=conversation_id,
-            )
-            target = _registered_contact(customer, identifier) if customer is not None else None
-            return request.reference, request.due_at, target
+        def confirmation(reference: str, due_at: Any, verified: bool) -> str:
+            return confirmation_message(kind, reference, oslo_date(due_at), verified)
 
         try:
-            reference, due_at, target = await in_register(work)
+            # the register decides whether this conversation verified the person: not a slot
+            submitted = await register_call(
+                identity.submit_rights_request,
+                conversation_id=tracker.sender_id,
+                kind=kind,
+                channel=input_channel(tracker),
+                identifier=identifier,
+                details=request_details(kind, tracker),
+                unverified_details={
+                    # how the person can be reached about an unverified ticket: as typed
+                    "contact_given": identifier,
+                    "verification": tracker.get_slot("otp_code") or "none",
+                },
+                confirmation=confirmation,
+                prefer=_registered_contact,
+            )
         except RegisterUnavailable:
             return apologise(dispatcher)
-        due = oslo_date(due_at)
+        outbox_queued()
+        reference, verified, due = (
+            submitted.reference,
+            submitted.verified,
+            oslo_date(submitted.due_at),
+        )
         logger.info("Request %s written (kind=%s, verified=%s)", reference, kind, verified)
-        if target:
-            # to the contact point the register holds; an unknown person gets nothing sent
-            await send_notification(
-                target[0], target[1], confirmation_message(kind, reference, due, verified)
-            )
         if kind == "erasure":
             dispatcher.utter_message(response="utter_erasure_limits")
         if kind == "portability":
@@ -572,10 +563,6 @@ def request_details(kind: str, tracker: Tracker) -> Dict[str, Any]:
         details["request_details"] = tracker.get_slot("request_details")
     if tracker.get_slot("customer_number"):
         details["customer_number_given"] = tracker.get_slot("customer_number")
-    if not tracker.get_slot("verified"):
-        # how the person can be reached about an unverified ticket: what they typed themselves
-        details["contact_given"] = tracker.get_slot("identifier")
-        details["verification"] = tracker.get_slot("otp_code") or "none"
     return details
 
 

@@ -4,7 +4,7 @@ date of the person's open requests. No personal data: kind, reference, status, d
 from __future__ import annotations
 
 import logging
-from typing import Any, List, Optional, Tuple
+from typing import List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -15,36 +15,26 @@ from actions.base import (
     STATUS_TEXT,
     RegisterUnavailable,
     apologise,
-    in_register,
-    lookup_customer,
     oslo_date,
+    register_call,
 )
+from bot.register import identity
 
 logger = logging.getLogger(__name__)
 
 
 async def report_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-    if not tracker.get_slot("verified"):
-        # unknown, or the check failed: the same answer either way
-        dispatcher.utter_message(response="utter_status_unverified")
-        return []
-    identifier = tracker.get_slot("identifier")
-
-    def work(session: Any) -> Optional[List[Tuple[str, str, str, Any]]]:
-        from bot.register.requests import open_requests_for_customer
-
-        customer = lookup_customer(session, identifier)
-        if customer is None:
-            return None
-        return [
-            (r.kind, r.reference, r.status, r.due_at)
-            for r in open_requests_for_customer(session, customer.id)
-        ]
-
     try:
-        rows = await in_register(work)
+        # the register decides whether this conversation verified the person: not a slot
+        rows = await register_call(
+            identity.open_requests_if_verified, tracker.sender_id, tracker.get_slot("identifier")
+        )
     except RegisterUnavailable:
         return apologise(dispatcher)
+    if rows is None:
+        # unknown, the check failed, or a slot the register does not back: one answer
+        dispatcher.utter_message(response="utter_status_unverified")
+        return []
     if not rows:
         dispatcher.utter_message(response="utter_status_none")
         return []

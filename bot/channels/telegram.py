@@ -206,24 +206,35 @@ class TelegramInput(InputChannel):
             return inbound.first_time_seen(s, "telegram", str(update_id))
 
     @staticmethod
-    def _remember_phone(user_id: int, phone: str) -> None:
+    def _remember_phone(user_id: int, phone: str, conversation: Optional[str] = None) -> None:
         from bot.register import channel_identities
         from bot.register.db import session_scope
 
         with session_scope() as s:
             channel_identities.remember_verified_phone(
-                s, channel="telegram", external_id=str(user_id), phone=phone
+                s,
+                channel="telegram",
+                external_id=str(user_id),
+                phone=phone,
+                conversation_id=conversation,
             )
 
     @staticmethod
-    def _verified_phone(user_id: int) -> Optional[str]:
+    def _verified_phone(user_id: int, conversation: Optional[str] = None) -> Optional[str]:
+        """The number this user proved; a proof from before the register kept the
+        conversation (migration 0003) is tied to this user's conversation now."""
         from bot.register import channel_identities
         from bot.register.db import session_scope
 
         with session_scope() as s:
-            return channel_identities.verified_phone(
+            phone = channel_identities.verified_phone(
                 s, channel="telegram", external_id=str(user_id)
             )
+            if phone and conversation:
+                channel_identities.remember_conversation(
+                    s, channel="telegram", external_id=str(user_id), conversation_id=conversation
+                )
+            return phone
 
     # --- the webhook ----------------------------------------------------------------------
 
@@ -329,7 +340,7 @@ class TelegramInput(InputChannel):
             await self.bot.send_message(message.chat.id, CONTACT_NOT_OWN)
             return
         try:
-            await run_sync(self._remember_phone, user.id, phone)
+            await run_sync(self._remember_phone, user.id, phone, self.conversation(user.id))
         except Exception as exc:  # noqa: BLE001
             logger.error("Could not remember a Telegram user's phone (%s)", type(exc).__name__)
             failed = CONTACT_FAILED.format(phone=COMPANY_PHONE, email=COMPANY_EMAIL)
@@ -349,7 +360,7 @@ class TelegramInput(InputChannel):
     ) -> None:
         metadata: Dict[str, Any] = {"channel": self.name()}
         try:
-            phone = await run_sync(self._verified_phone, user_id)
+            phone = await run_sync(self._verified_phone, user_id, self.conversation(user_id))
         except Exception as exc:  # noqa: BLE001 - without the register the turn still runs
             logger.warning("Could not look up a Telegram user's phone (%s)", type(exc).__name__)
             phone = None

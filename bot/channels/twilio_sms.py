@@ -229,12 +229,20 @@ class TwilioSmsInput(InputChannel):
     # --- register work (runs in a worker thread) ------------------------------------------
 
     @staticmethod
-    def _first_time(message_sid: str) -> bool:
-        from bot.register import inbound
+    def _first_time(message_sid: str, conversation: str = "", phone: str = "") -> bool:
+        """First time this MessageSid is seen? If so, and ``phone`` is the (valid) sender,
+        record in the register that this conversation proved it (same transaction): the
+        actions ask the register, not the message's metadata, who is verified."""
+        from bot.register import identity, inbound
+        from bot.register.contacts import normalize_phone
         from bot.register.db import session_scope
 
         with session_scope() as s:
-            return inbound.first_time_seen(s, "twilio_sms", message_sid)
+            first = inbound.first_time_seen(s, "twilio_sms", message_sid)
+            number = normalize_phone(phone) if phone else None
+            if first and conversation and number:
+                identity.record_channel_proof_in(s, conversation, "twilio_sms", number)
+            return first
 
     @staticmethod
     def _opt_out_once(message_sid: str, phone: str) -> Optional[str]:
@@ -335,7 +343,7 @@ class TwilioSmsInput(InputChannel):
             await self._record_quietly(agent, conversation, replies, "opt_out")
             return replies
 
-        if not await run_sync(self._first_time, message_sid):
+        if not await run_sync(self._first_time, message_sid, conversation, phone):
             logger.info("SMS retry of a MessageSid already handled; empty reply")
             return []
 

@@ -145,8 +145,9 @@ def customers_erase(number: str, reason: str = typer.Option("erasure request", "
         _fail(f"No customer with number {number}.")
     erased_conversations = 0
     try:
-        patterns = [p for c in report.conversation_contacts for p in _contact_patterns(c)]
-        erased_conversations = conversations.erase_conversations(mentioning=patterns).events
+        erased_conversations = conversations.erase_conversations(
+            mentioning=list(report.conversation_contacts)
+        ).events
     except Exception as exc:  # noqa: BLE001 - the register part is done; say what failed
         typer.secho(f"Conversations not erased ({type(exc).__name__}).", fg="yellow", err=True)
     typer.echo(f"Customer {number} erased: " + "; ".join(report.erased) + ".")
@@ -155,10 +156,20 @@ def customers_erase(number: str, reason: str = typer.Option("erasure request", "
         typer.echo(f"Kept {what}: {why}.")
 
 
-def _contact_patterns(contact: str) -> List[str]:
-    from bot.stores.conversations import phone_patterns
+@customers_app.command("unlock")
+def customers_unlock(
+    number: str,
+    reason: str = typer.Option("lock-out lifted by staff", "--reason"),
+    actor: str = typer.Option(os.environ.get("USER", "staff"), "--actor"),
+) -> None:
+    """Lift a lock-out after too many wrong one-time codes (audited)."""
+    from bot.register.identity import unlock_customer
 
-    return [contact] if "@" in contact else phone_patterns(contact)
+    try:
+        cleared = unlock_customer(number, actor=actor, reason=reason)
+    except LookupError:
+        _fail(f"No customer with number {number}.")
+    typer.echo(f"Customer {number} unlocked ({cleared} wrong codes cleared).")
 
 
 def _request_row(r: Any) -> dict:
@@ -286,11 +297,40 @@ def outbox_list(as_json: bool = typer.Option(False, "--json")) -> None:
                 "to": m.to,
                 "body": m.body,
                 "status": m.status,
+                "error": m.error,
+                "attempts": m.attempts,
                 "created_at": _iso(m.created_at),
             }
             for m in list_outbox(s)
         ]
-    _emit(rows, as_json, ["id", "channel", "to", "status", "created_at"], "Outbox")
+    _emit(rows, as_json, ["id", "channel", "to", "status", "error", "created_at"], "Outbox")
+
+
+@outbox_app.command("deliver")
+def outbox_deliver(
+    loop: bool = typer.Option(False, "--loop", help="keep delivering until interrupted"),
+    interval: float = typer.Option(2.0, "--interval", help="seconds between rounds (--loop)"),
+) -> None:
+    """Deliver the queued notifications (SMS by Twilio, e-mail by SMTP), with retries."""
+    import time
+
+    from bot.notify import deliver_pending
+    from bot.register.outbox import delivers
+
+    if not delivers():
+        typer.echo("KLBOT_NOTIFIER=outbox: nothing is delivered (development).")
+        return
+    while True:
+        counts = deliver_pending()
+        if counts or not loop:
+            summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            typer.echo(f"Delivered: {summary or 'nothing due'}.")
+        if not loop:
+            failed = counts.get("failed", 0)
+            if failed:
+                raise typer.Exit(1)
+            return
+        time.sleep(interval)
 
 
 @retention_app.command("purge")

@@ -31,8 +31,10 @@ def remember_verified_phone(
     *,
     channel: Optional[str] = None,
     external_id: Optional[object] = None,
+    conversation_id: Optional[str] = None,
 ) -> None:
-    """Remember (or replace) the phone number this channel user proved to own."""
+    """Remember (or replace) the phone number this channel user proved to own, and the
+    conversation it was proved in (what ``bot.register.identity`` asks)."""
     provider, user_id = _key(provider, user_id, channel, external_id)
     number = normalize_phone(phone or "")
     if number is None:
@@ -43,10 +45,19 @@ def remember_verified_phone(
         )
     ).scalar_one_or_none()
     if row is None:
-        s.add(ChannelIdentity(channel=provider, external_id=user_id, phone=number))
+        s.add(
+            ChannelIdentity(
+                channel=provider,
+                external_id=user_id,
+                phone=number,
+                conversation_id=conversation_id,
+            )
+        )
     else:
         row.phone = number
         row.verified_at = utcnow()
+        if conversation_id:
+            row.conversation_id = conversation_id
     s.flush()
 
 
@@ -68,6 +79,20 @@ def verified_phone_for(
 
 
 verified_phone = verified_phone_for
+
+
+def remember_conversation(
+    s: Session, *, channel: str, external_id: object, conversation_id: str
+) -> None:
+    """Tie an existing proof to the conversation it belongs to (if it is not yet)."""
+    row = s.execute(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == str(external_id)
+        )
+    ).scalar_one_or_none()
+    if row is not None and row.conversation_id != conversation_id:
+        row.conversation_id = conversation_id
+        s.flush()
 
 
 def forget(s: Session, provider: str, user_id: object) -> bool:

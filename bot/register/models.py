@@ -44,7 +44,7 @@ STATUSES = ("received", "verified", "in_progress", "done", "rejected")
 OPEN_STATUSES = ("received", "verified", "in_progress")
 CLOSED_STATUSES = ("done", "rejected")
 CHANNELS = ("sms", "email", "post")
-OUTBOX_STATUSES = ("recorded", "sent", "failed")
+OUTBOX_STATUSES = ("recorded", "queued", "sending", "sent", "failed")
 
 
 def utcnow() -> datetime:
@@ -160,7 +160,7 @@ class Challenge(Base):
     id: Mapped[str] = Column(String(40), primary_key=True)
     conversation_id: Mapped[str] = Column(String(200), index=True, nullable=False)
     customer_id: Mapped[Optional[int]] = Column(
-        Integer, ForeignKey("customers.id", ondelete="CASCADE")
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
     code_hash: Mapped[Optional[str]] = Column(String(128))
     salt: Mapped[str] = Column(String(64), nullable=False)
@@ -168,6 +168,20 @@ class Challenge(Base):
     created_at: Mapped[datetime] = Column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
     used_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    # added in 0003: a keyed hash of the contact point asked for (customer's or not), so that
+    # code limits hold per contact point across conversations (bot.register.identity)
+    contact_hash: Mapped[Optional[str]] = Column(String(64), index=True)
+
+
+class CodeFailure(Base):
+    """A wrong one-time code (added in 0003): lock-out per customer and per contact point."""
+
+    __tablename__ = "code_failures"
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    contact_hash: Mapped[Optional[str]] = Column(String(64), index=True)
+    customer_id: Mapped[Optional[int]] = Column(Integer, index=True)
+    cleared_at: Mapped[Optional[datetime]] = Column(UTCDateTime)  # staff unlocked
 
 
 class OutboxMessage(Base):
@@ -182,6 +196,14 @@ class OutboxMessage(Base):
     notifier: Mapped[Optional[str]] = Column(String(20))
     sent_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
     error: Mapped[Optional[str]] = Column(String(100))
+    # added in 0003: the delivery queue. ``secret`` holds a one-time code only until it is
+    # delivered (the body keeps it masked); ``purpose`` and ``customer_id`` let the register
+    # send the "someone asked on your behalf" notice at most once a day per person.
+    purpose: Mapped[Optional[str]] = Column(String(30))
+    customer_id: Mapped[Optional[int]] = Column(Integer)
+    secret: Mapped[Optional[str]] = Column(String(64))
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
+    next_attempt_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
 
 
 class AuditEntry(Base):
@@ -216,6 +238,8 @@ class ChannelIdentity(Base):
     external_id: Mapped[str] = Column(String(100), nullable=False)
     phone: Mapped[str] = Column(String(20), nullable=False)
     verified_at: Mapped[datetime] = Column(UTCDateTime, default=utcnow)
+    # added in 0003: the conversation the connector proved this number in
+    conversation_id: Mapped[Optional[str]] = Column(String(200), index=True)
 
 
 class Invoice(Base):

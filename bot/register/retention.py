@@ -8,10 +8,11 @@ from typing import Dict
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.register.models import Challenge, InboundMessage, OutboxMessage, utcnow
+from bot.register.models import Challenge, CodeFailure, InboundMessage, OutboxMessage, utcnow
 
 OUTBOX_BODY_DAYS = 30
 INBOUND_IDS_DAYS = 7
+CODE_FAILURE_DAYS = 2  # the lock-out counts 24 hours; a day more for staff to look
 
 
 def purge(s: Session, *, dry_run: bool = False) -> Dict[str, int]:
@@ -22,6 +23,7 @@ def purge(s: Session, *, dry_run: bool = False) -> Dict[str, int]:
         OutboxMessage.body.isnot(None)
     )
     old_inbound = InboundMessage.seen_at < now - timedelta(days=INBOUND_IDS_DAYS)
+    old_failures = CodeFailure.at < now - timedelta(days=CODE_FAILURE_DAYS)
     counts["expired verification challenges"] = s.execute(
         select(func.count()).select_from(Challenge).where(expired)
     ).scalar_one()
@@ -31,8 +33,17 @@ def purge(s: Session, *, dry_run: bool = False) -> Dict[str, int]:
     counts["inbound message ids"] = s.execute(
         select(func.count()).select_from(InboundMessage).where(old_inbound)
     ).scalar_one()
+    counts["wrong one-time codes"] = s.execute(
+        select(func.count()).select_from(CodeFailure).where(old_failures)
+    ).scalar_one()
     if not dry_run:
         s.execute(delete(Challenge).where(expired))
         s.execute(update(OutboxMessage).where(old_body).values(body=None))
         s.execute(delete(InboundMessage).where(old_inbound))
+        s.execute(delete(CodeFailure).where(old_failures))
+        # a one-time code never delivered (no worker ran): useless after minutes, drop it
+        stale_secret = OutboxMessage.secret.isnot(None) & (
+            OutboxMessage.created_at < now - timedelta(hours=1)
+        )
+        s.execute(update(OutboxMessage).where(stale_secret).values(secret=None))
     return counts

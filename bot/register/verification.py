@@ -1,4 +1,18 @@
-"""One-time codes: 6 digits, 10 minutes, at most 5 tries, one new code a minute, hash only."""
+"""One-time codes: 6 digits, 10 minutes, at most 5 tries per code, hash only, and limits
+that the register keeps per contact point and per customer (so they hold across
+conversations, channels and instances):
+
+- at most 3 codes per contact point an hour and 10 a day, counted whether or not the
+  contact point is a customer's (a limited unknown contact point looks like a limited known
+  one); a customer's contact points together get no more than that either;
+- after 10 wrong codes for one customer (or one contact point) in 24 hours no code
+  verifies until the 24 hours have passed or staff run ``klbot customers unlock NUMBER``;
+- one new code a minute per conversation.
+
+Known and unknown contact points cost the same: a code is drawn and hashed on both paths,
+and a code is checked against a hash on both paths. These functions take a Session and
+never commit; the use cases in ``bot.register.identity`` own the transactions.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +22,32 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.register.contacts import classify_contact
 from bot.register.customers import find_by_contact
-from bot.register.models import Challenge, utcnow
+from bot.register.models import Challenge, CodeFailure, Customer, utcnow
 
 LIFETIME = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 RESEND_AFTER = timedelta(seconds=60)
+CODES_PER_HOUR = 3
+CODES_PER_DAY = 10
+WRONG_CODES_PER_DAY = 10
+LOCK_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
 class ChallengeStart:
-    challenge_id: str
+    challenge_id: Optional[str]
     code: Optional[str]
     channel: Optional[str]
     destination: Optional[str]
     customer_id: Optional[int]
+    state: str = "sent"  # sent | wait (same conversation, within a minute) | limited
 
 
 @dataclass(frozen=True)
@@ -46,7 +65,69 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def contact_hash(kind: str, value: str) -> str:
+    """A stable key for a normalised contact point (``sms``/``email``), so limits can be
+    counted without keeping an unknown person's phone or address in clear."""
+    return hashlib.sha256(f"klbot-contact:{kind}:{value}".encode()).hexdigest()
+
+
+def customer_contact_hashes(customer: Customer) -> Tuple[str, ...]:
+    hashes = []
+    if customer.phone:
+        hashes.append(contact_hash("sms", customer.phone))
+    if customer.email:
+        hashes.append(contact_hash("email", customer.email.lower()))
+    return tuple(hashes)
+
+
+def _codes_since(s: Session, where, since: datetime) -> int:
+    return s.execute(
+        select(func.count()).select_from(Challenge).where(where, Challenge.created_at >= since)
+    ).scalar_one()
+
+
+def _over_code_limit(s: Session, where, now: datetime) -> bool:
+    return (
+        _codes_since(s, where, now - timedelta(hours=1)) >= CODES_PER_HOUR
+        or _codes_since(s, where, now - timedelta(days=1)) >= CODES_PER_DAY
+    )
+
+
+def wrong_codes(
+    s: Session, *, customer_id: Optional[int], key: Optional[str], now: datetime
+) -> int:
+    """Wrong codes in the last 24 h for this customer or this contact point (the larger)."""
+    counts = [0]
+    # both queries on every path (an id and a key nobody has stand in for a missing one)
+    for column, value in (
+        (CodeFailure.customer_id, -1 if customer_id is None else customer_id),
+        (CodeFailure.contact_hash, key or "-"),
+    ):
+        counts.append(
+            s.execute(
+                select(func.count())
+                .select_from(CodeFailure)
+                .where(
+                    column == value,
+                    CodeFailure.cleared_at.is_(None),
+                    CodeFailure.at >= now - LOCK_WINDOW,
+                )
+            ).scalar_one()
+        )
+    return max(counts)
+
+
+def is_locked(s: Session, *, customer_id: Optional[int], key: Optional[str]) -> bool:
+    return wrong_codes(s, customer_id=customer_id, key=key, now=utcnow()) >= WRONG_CODES_PER_DAY
+
+
 def start_challenge(s: Session, *, conversation_id: str, identifier: str) -> ChallengeStart:
+    """A new challenge for ``identifier`` (the code is returned only when one may be sent).
+
+    ``state``: ``wait`` (this conversation got a code less than a minute ago: the same
+    challenge again), ``limited`` (this contact point has had its codes for the hour or the
+    day: no challenge), or ``sent`` (a challenge; a code only for a customer within limits).
+    """
     now = utcnow()
     latest = s.execute(
         select(Challenge)
@@ -55,8 +136,11 @@ def start_challenge(s: Session, *, conversation_id: str, identifier: str) -> Cha
         .limit(1)
     ).scalar_one_or_none()
     if latest is not None and now - _aware(latest.created_at) < RESEND_AFTER:
-        return ChallengeStart(latest.id, None, None, None, latest.customer_id)
+        return ChallengeStart(latest.id, None, None, None, latest.customer_id, "wait")
     contact = classify_contact(identifier)
+    key = contact_hash(*contact) if contact else None
+    if key is not None and _over_code_limit(s, Challenge.contact_hash == key, now):
+        return ChallengeStart(None, None, None, None, None, "limited")
     customer = None
     if contact:
         kind, value = contact
@@ -64,6 +148,9 @@ def start_challenge(s: Session, *, conversation_id: str, identifier: str) -> Cha
             find_by_contact(s, email=value) if kind == "email" else find_by_contact(s, phone=value)
         )
     salt = secrets.token_hex(16)
+    # the same work whoever it is: a code is drawn and hashed on every path
+    code = f"{secrets.randbelow(10**6):06d}"
+    code_hash = _hash(salt, code)
     challenge = Challenge(
         id=uuid.uuid4().hex,
         conversation_id=conversation_id,
@@ -71,12 +158,20 @@ def start_challenge(s: Session, *, conversation_id: str, identifier: str) -> Cha
         salt=salt,
         created_at=now,
         expires_at=now + LIFETIME,
+        contact_hash=key,
     )
-    code = None
     channel = destination = None
-    if customer is not None:
-        code = f"{secrets.randbelow(10**6):06d}"
-        challenge.code_hash = _hash(salt, code)
+    # the customer's contact points together stay within the limits too, and a locked
+    # customer gets no codes; neither shows in the reply (it looks like a code was sent).
+    # The same queries run for an unknown contact point (with an id no customer has).
+    owner = customer.id if customer is not None else -1
+    held_back = (
+        _over_code_limit(s, Challenge.customer_id == owner, now)
+        or wrong_codes(s, customer_id=owner, key=key, now=now) >= WRONG_CODES_PER_DAY
+    )
+    sendable = customer is not None and not held_back
+    if sendable:
+        challenge.code_hash = code_hash
         # to the contact point the REGISTER holds, of the kind the customer named
         if contact[0] == "email" and customer.email:
             channel, destination = "email", customer.email
@@ -86,29 +181,61 @@ def start_challenge(s: Session, *, conversation_id: str, identifier: str) -> Cha
             channel, destination = "email", customer.email
     s.add(challenge)
     s.flush()
-    return ChallengeStart(challenge.id, code, channel, destination, challenge.customer_id)
-
-
-def check_code(s: Session, challenge_id: str, code: str) -> CheckResult:
-    challenge = (
-        s.execute(
-            select(Challenge).where(Challenge.id == str(challenge_id)).with_for_update()
-        ).scalar_one_or_none()
-        if challenge_id
-        else None
+    return ChallengeStart(
+        challenge.id,
+        code if sendable else None,
+        channel,
+        destination,
+        challenge.customer_id,
+        "sent",
     )
+
+
+def check_code(
+    s: Session, challenge_id: str, code: str, *, conversation_id: Optional[str] = None
+) -> CheckResult:
+    """Check ``code`` against the challenge (of ``conversation_id``, when given)."""
+    challenge = None
+    if challenge_id:
+        query = select(Challenge).where(Challenge.id == str(challenge_id))
+        if conversation_id is not None:
+            query = query.where(Challenge.conversation_id == conversation_id)
+        challenge = s.execute(query.with_for_update()).scalar_one_or_none()
+    given = "".join(ch for ch in str(code) if ch.isdigit())
+    # the same hashing work whether or not there is a code to match
+    given_hash = _hash(challenge.salt if challenge is not None else "0" * 32, given)
     if challenge is None:
         return CheckResult("unknown")
+    now = utcnow()
+    key, customer_id = challenge.contact_hash, challenge.customer_id
+    if wrong_codes(s, customer_id=customer_id, key=key, now=now) >= WRONG_CODES_PER_DAY:
+        return CheckResult("locked")
     if challenge.attempts >= MAX_ATTEMPTS:
         return CheckResult("locked")
-    if utcnow() > _aware(challenge.expires_at) or challenge.used_at is not None:
+    if now > _aware(challenge.expires_at) or challenge.used_at is not None:
         return CheckResult("expired")
     challenge.attempts += 1
-    given = "".join(ch for ch in str(code) if ch.isdigit())
-    if challenge.code_hash and hmac.compare_digest(
-        challenge.code_hash, _hash(challenge.salt, given)
-    ):
-        challenge.used_at = utcnow()
+    if challenge.code_hash and hmac.compare_digest(challenge.code_hash, given_hash):
+        challenge.used_at = now
         return CheckResult("ok", challenge.customer_id, MAX_ATTEMPTS - challenge.attempts)
+    s.add(CodeFailure(at=now, contact_hash=key, customer_id=customer_id))
+    s.flush()
+    if wrong_codes(s, customer_id=customer_id, key=key, now=now) >= WRONG_CODES_PER_DAY:
+        return CheckResult("locked")
     left = MAX_ATTEMPTS - challenge.attempts
     return CheckResult("locked" if left <= 0 else "wrong", None, max(left, 0))
+
+
+def unlock(s: Session, customer: Customer) -> int:
+    """Clear the wrong codes counted against this customer and its contact points."""
+    hashes = customer_contact_hashes(customer)
+    where = [CodeFailure.customer_id == customer.id]
+    if hashes:
+        where.append(CodeFailure.contact_hash.in_(hashes))
+    result = s.execute(
+        update(CodeFailure)
+        .where(or_(*where), CodeFailure.cleared_at.is_(None))
+        .values(cleared_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)

@@ -7,10 +7,11 @@ than the retention period, and the conversations of a customer who is erased.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Optional, Sequence, Set
 
 import sqlalchemy as sa
 
@@ -69,32 +70,94 @@ def phone_patterns(e164: str) -> list[str]:
     national = digits[2:] if digits.startswith("47") and len(digits) == 10 else digits
     patterns = {e164, national}
     if len(national) == 8:
-        patterns |= {
-            f"{national[:3]} {national[3:5]} {national[5:]}",
-            f"{national[:2]} {national[2:4]} {national[4:6]} {national[6:]}",
-            f"{national[:4]} {national[4:]}",
-        }
+        groupings = (
+            (national[:3], national[3:5], national[5:]),
+            (national[:2], national[2:4], national[4:6], national[6:]),
+            (national[:4], national[4:]),
+        )
+        patterns |= {sep.join(groups) for groups in groupings for sep in (" ", "-", ".")}
     return sorted(patterns)
+
+
+_EMAIL_TOKEN = re.compile(r"[\w.+\-%]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}")
+_PHONE_TOKEN = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d \-.]{6,15}\d(?!\w)")
+
+
+def _contacts_in(value: object, found: Optional[Set[str]] = None) -> Set[str]:
+    """Every e-mail address (lower-case) and Norwegian phone number (E.164) written anywhere
+    in an event (text, slots, entities, metadata), as whole tokens."""
+    from bot.register.contacts import normalize_email, normalize_phone
+
+    found = set() if found is None else found
+    if isinstance(value, str):
+        for token in _EMAIL_TOKEN.findall(value):
+            email = normalize_email(token)
+            if email:
+                found.add(email)
+        for token in _PHONE_TOKEN.findall(value):
+            phone = normalize_phone(token)
+            if phone:
+                found.add(phone)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _contacts_in(item, found)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _contacts_in(item, found)
+    return found
+
+
+def _wanted(emails: Iterable[str], phones: Iterable[str], mentioning: Sequence[str]) -> Set[str]:
+    from bot.register.contacts import classify_contact
+
+    wanted: Set[str] = set()
+    for raw in [*emails, *phones, *mentioning]:
+        found = classify_contact(raw or "")
+        if found:
+            wanted.add(found[1])
+    return wanted
 
 
 def erase_conversations(
     *,
     sender_ids: Iterable[str] = (),
+    emails: Iterable[str] = (),
+    phones: Iterable[str] = (),
     mentioning: Sequence[str] = (),
     url: Optional[str] = None,
     dry_run: bool = False,
 ) -> PurgeResult:
-    """Delete the conversations with these sender ids, and every conversation in which one
-    of the ``mentioning`` strings (e-mail address, phone number patterns) was written."""
+    """Delete the conversations with these sender ids, and every conversation in which one of
+    these e-mail addresses or phone numbers was written (``mentioning`` takes either kind).
+
+    Matching is exact: the database only narrows the candidates (an escaped, case-insensitive
+    substring search, so ``_`` or ``%`` in an address match only themselves), and each
+    candidate is kept only if one of its events holds the same address (case-insensitive)
+    or the same number (in any spelling) as a whole token."""
     engine = _engine(url)
     events = _events(engine)
     if events is None:
         return PurgeResult(0, 0)
     senders = set(sender_ids)
+    wanted = _wanted(emails, phones, mentioning)
+    needles: Set[str] = set()
+    for contact in wanted:
+        needles |= {contact} if "@" in contact else set(phone_patterns(contact))
+    data = sa.func.lower(events.c.data)
     with engine.begin() as conn:
-        for needle in (m for m in mentioning if m and len(m) >= 6):
-            query = sa.select(events.c.sender_id).where(events.c.data.contains(needle)).distinct()
-            senders.update(row[0] for row in conn.execute(query))
+        for needle in sorted(needles):
+            query = sa.select(events.c.sender_id, events.c.data).where(
+                data.contains(needle.lower(), autoescape=True)
+            )
+            for sender, raw in conn.execute(query):
+                if sender in senders:
+                    continue
+                try:
+                    event = json.loads(raw)
+                except (TypeError, ValueError):
+                    continue
+                if _contacts_in(event) & wanted:
+                    senders.add(sender)
         return _delete(conn, events, sorted(senders), dry_run)
 
 

@@ -130,3 +130,32 @@ def sms_assistant(tmp_path_factory):
     klbot(running.env, "customers", "import", str(ROOT / "demo" / "customers.csv"))
     yield running
     running.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_code_limits(request):
+    """The session's assistant serves many tests that ask codes for the same demo customers;
+    the register's limits (3 codes per contact point an hour, a lock after 10 wrong codes)
+    would carry over from one test to the next. Before each test that uses it, the codes
+    and wrong codes of earlier tests are moved a day back (the limits' own tests in
+    tests/register and tests/security use fresh registers instead)."""
+    if "assistant" not in request.fixturenames:
+        return
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from bot.register.db import session_scope
+    from bot.register.models import Challenge, CodeFailure, OutboxMessage
+
+    url = request.getfixturevalue("assistant").env["KLBOT_DATABASE_URL"]
+    day = timedelta(days=1, minutes=1)
+    with session_scope(url) as s:
+        for challenge in s.execute(select(Challenge)).scalars():
+            challenge.created_at -= day
+        for failure in s.execute(select(CodeFailure)).scalars():
+            failure.at -= day
+        for notice in s.execute(
+            select(OutboxMessage).where(OutboxMessage.purpose == "on_behalf")
+        ).scalars():
+            notice.purpose = "on_behalf_earlier_test"

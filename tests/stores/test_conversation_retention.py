@@ -81,3 +81,32 @@ async def test_erasure_deletes_conversations_that_mention_the_customer(store, tr
 def test_phone_patterns_cover_common_spellings():
     patterns = phone_patterns("+4797527747")
     assert {"+4797527747", "97527747", "975 27 747", "97 52 77 47"} <= set(patterns)
+
+
+async def test_erasure_matches_exactly_and_escapes_wildcards(store, tracker_store_url):
+    """``_`` and ``%`` in an address match only themselves; a longer address that contains
+    the erased one is someone else; case does not matter for e-mail (PostgreSQL too)."""
+    now = time.time()
+    await save(store, "exact", "min e-post er Kari_Lie@Example.NO", now)
+    await save(store, "wildcard", "min e-post er karixlie@example.no", now)
+    await save(store, "longer", "skriv til ekari_lie@example.no", now)
+    await save(store, "domain", "skriv til kari_lie@example.no.evil.com", now)
+    await save(store, "percent", "eposten er a%b@example.no", now)
+    await save(store, "phone", "ring 412-34-567", now)
+    await save(store, "other-phone", "ring 412 34 5670", now)
+    result = erase_conversations(
+        emails=["kari_lie@example.no", "a%b@example.no"],
+        phones=["+4741234567"],
+        url=tracker_store_url,
+    )
+    assert await senders(store) == {"wildcard", "longer", "domain", "other-phone"}
+    assert result.conversations == 3
+
+
+async def test_a_bare_wildcard_erases_nothing(store, tracker_store_url):
+    now = time.time()
+    await save(store, "a", "hei _ % der", now)
+    await save(store, "b", "eposten er ola@example.no", now)
+    result = erase_conversations(mentioning=["%", "_", "%@%.no", "%%%%%%"], url=tracker_store_url)
+    assert result.conversations == 0
+    assert await senders(store) == {"a", "b"}
