@@ -144,6 +144,17 @@ async def in_register(work: Callable[[Any], T]) -> T:
         raise RegisterUnavailable(type(exc).__name__) from exc
 
 
+async def register_call(use_case: Callable[[], T]) -> T:
+    """Run one register use case (it owns its transaction) in a worker thread; any failure
+    becomes ``RegisterUnavailable`` (logged by type only)."""
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(None, use_case)
+    except Exception as exc:  # noqa: BLE001 - whatever fails, the customer gets an answer
+        logger.error("Register call failed: %s", type(exc).__name__)
+        raise RegisterUnavailable(type(exc).__name__) from exc
+
+
 async def send_notification(channel: str, to: str, body: str) -> bool:
     """Send through the configured notifier (it records in the outbox, then delivers)."""
 
@@ -237,6 +248,15 @@ def trusted_phone(tracker: Tracker) -> Optional[str]:
     from bot.register.contacts import normalize_phone
 
     return normalize_phone(raw)
+
+
+def telegram_chat_id(tracker: Tracker) -> Optional[str]:
+    """The Telegram chat the latest message came from (the connector puts it in the
+    metadata), where a closing notice goes; None on other channels."""
+    if tracker.get_latest_input_channel() != "telegram":
+        return None
+    chat = (latest_user_event(tracker).get("metadata") or {}).get("chat_id")
+    return str(chat) if isinstance(chat, (int, str)) and str(chat).lstrip("-").isdigit() else None
 
 
 def input_channel(tracker: Tracker) -> str:

@@ -32,8 +32,10 @@ from actions.base import (
     latest_text,
     lookup_customer,
     oslo_date,
+    register_call,
     reset_events,
     send_notification,
+    telegram_chat_id,
     trusted_phone,
 )
 from bot.policy import COMPANY_CONTACT
@@ -518,35 +520,52 @@ class ActionSubmitRightsRequest(Action):
         details = request_details(kind, tracker)
         channel = input_channel(tracker)
         conversation_id = tracker.sender_id
+        proven_phone, telegram_chat = trusted_phone(tracker), telegram_chat_id(tracker)
 
-        def work(session: Any) -> Tuple[str, Any, Optional[Tuple[str, str]]]:
-            from bot.register.requests import create_request
+        def work() -> Any:
+            from bot.register.requests import submit_request
 
-            customer = lookup_customer(session, identifier)
-            request = create_request(
-                session,
+            # one use case, one transaction: a repeat attaches to the open ticket
+            return submit_request(
                 kind=kind,
                 channel=channel,
-                customer=customer,
-                verified=verified and customer is not None,
-                verification_method=method if customer is not None else None,
+                identifier=identifier,
+                verified=verified,
+                verification_method=method,
                 details=details,
                 conversation_id=conversation_id,
+                proven_phone=proven_phone,
+                telegram_chat=telegram_chat,
             )
-            target = _registered_contact(customer, identifier) if customer is not None else None
-            return request.reference, request.due_at, target
 
         try:
-            reference, due_at, target = await in_register(work)
+            submitted = await register_call(work)
         except RegisterUnavailable:
             return apologise(dispatcher)
-        due = oslo_date(due_at)
-        logger.info("Request %s written (kind=%s, verified=%s)", reference, kind, verified)
-        if target:
+        reference, target = submitted.reference, submitted.customer_contact
+        verified = submitted.verified if verified else False
+        due = oslo_date(submitted.due_at)
+        logger.info(
+            "Request %s (kind=%s, verified=%s, attempts=%d)",
+            "attached" if submitted.merged else "written",
+            kind,
+            verified,
+            submitted.attempts,
+        )
+        if target and not submitted.merged:
             # to the contact point the register holds; an unknown person gets nothing sent
             await send_notification(
                 target[0], target[1], confirmation_message(kind, reference, due, verified)
             )
+        if submitted.merged:
+            # the same request again: one ticket, the customer gets its reference
+            dispatcher.utter_message(
+                response="utter_request_already_open",
+                kind=KIND_TEXT.get(kind, kind),
+                reference=reference,
+                due_date=due,
+            )
+            return []
         if kind == "erasure":
             dispatcher.utter_message(response="utter_erasure_limits")
         if kind == "portability":

@@ -1,24 +1,24 @@
-"""request_status: after the same identity check as a rights request, the status and due
-date of the person's open requests. No personal data: kind, reference, status, date."""
+"""request_status: after the same identity check as a rights request, where the person
+stands: each ticket's kind, state in plain Norwegian, due date and days left, an extension
+and its reason, a rejection and its category (``bot.register.wording.status_lines``; one
+message of at most 320 characters per ticket). No personal data."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import (
-    KIND_TEXT,
-    STATUS_TEXT,
     RegisterUnavailable,
     apologise,
     in_register,
     lookup_customer,
-    oslo_date,
 )
+from bot.register.wording import TicketView, status_lines
 
 logger = logging.getLogger(__name__)
 
@@ -30,16 +30,13 @@ async def report_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
         return []
     identifier = tracker.get_slot("identifier")
 
-    def work(session: Any) -> Optional[List[Tuple[str, str, str, Any]]]:
-        from bot.register.requests import open_requests_for_customer
+    def work(session: Any) -> Optional[List[TicketView]]:
+        from bot.register.requests import customer_tickets
 
         customer = lookup_customer(session, identifier)
         if customer is None:
             return None
-        return [
-            (r.kind, r.reference, r.status, r.due_at)
-            for r in open_requests_for_customer(session, customer.id)
-        ]
+        return customer_tickets(session, customer.id)
 
     try:
         rows = await in_register(work)
@@ -48,11 +45,8 @@ async def report_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     if not rows:
         dispatcher.utter_message(response="utter_status_none")
         return []
-    lines = "; ".join(
-        f"{KIND_TEXT.get(kind, kind)} ({reference}): {STATUS_TEXT.get(status, status)}, "
-        f"frist {oslo_date(due_at)}"
-        for kind, reference, status, due_at in sorted(rows, key=lambda row: str(row[3]))
-    )
-    logger.info("Status of %d open request(s) shown", len(rows))
-    dispatcher.utter_message(response="utter_status_open", lines=lines + ".")
+    logger.info("Status of %d request(s) shown", len(rows))
+    dispatcher.utter_message(response="utter_status_header")
+    for line in status_lines(rows):
+        dispatcher.utter_message(text=line)
     return []
