@@ -75,6 +75,8 @@ REQUEST_SLOTS = [
     "marketing_channel",
     "contact_point",
     "contact_kind",
+    "complaint_text",
+    "complaint_contact",
     "register_error",
     "requested_slot",
 ]

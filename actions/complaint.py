@@ -41,6 +41,41 @@ NO_REPLY_WANTED = re.compile(
     re.IGNORECASE,
 )
 MAX_TEXT = 2000
+QUESTION = re.compile(
+    r"\?\s*$|^\s*(hvordan|korleis|hvor|kor|hva|kva|hvem|kven|kan|how|where|what|can|"
+    r"who)\b",
+    re.IGNORECASE,
+)
+MIN_COMPLAINT_WORDS = 6
+
+
+def complaint_in_message(text: str) -> bool:
+    """Is the message a complaint itself ("dere sendte meg reklame etter at jeg sa stopp")
+    rather than a question about how to complain?"""
+    return len(text.split()) >= MIN_COMPLAINT_WORDS and not QUESTION.search(text)
+
+
+class ActionStartComplaint(Action):
+    """The route first (contact us, Datatilsynet); a complaint written out in the message
+    that started it is kept as the complaint's text, so the form does not ask for it."""
+
+    def name(self) -> str:
+        return "action_start_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_ask_complaint")
+        events: List[EventType] = [
+            SlotSet(name, None) for name in COMPLAINT_SLOTS if tracker.get_slot(name)
+        ]
+        text = latest_text(tracker)
+        if complaint_in_message(text):
+            events.append(SlotSet("complaint_text", text[:MAX_TEXT]))
+            found = contact_in_message(tracker)
+            if found:
+                events.append(SlotSet("complaint_contact", found[1]))
+        return events
 
 
 class ValidateComplaintForm(FormValidationAction):
@@ -56,6 +91,8 @@ class ValidateComplaintForm(FormValidationAction):
     ) -> List[str]:
         if tracker.get_slot("register_error"):
             return []
+        if tracker.get_slot("complaint_text") == NO_ANSWER:
+            return []  # no complaint to write after all
         return list(COMPLAINT_SLOTS)
 
     async def extract_complaint_text(
@@ -63,9 +100,14 @@ class ValidateComplaintForm(FormValidationAction):
     ) -> Dict[str, Any]:
         if tracker.get_slot("requested_slot") != "complaint_text":
             return {}
-        if is_interruption(tracker, free_text=True):
-            return {}
-        return {"complaint_text": latest_text(tracker)[:MAX_TEXT]}
+        text = latest_text(tracker)
+        intent, _ = latest_intent(tracker)
+        short = len(text.split()) <= 3
+        if short and (intent == "deny" or NO_REPLY_WANTED.search(text)):
+            return {"complaint_text": NO_ANSWER}
+        if intent != "ask_complaint" and is_interruption(tracker, free_text=True):
+            return {}  # (a complaint itself often reads as ask_complaint: it is the answer)
+        return {"complaint_text": text[:MAX_TEXT]}
 
     async def validate_complaint_text(
         self,
@@ -76,6 +118,8 @@ class ValidateComplaintForm(FormValidationAction):
     ) -> Dict[str, Any]:
         if value is None:
             return {"complaint_text": None}
+        if value == NO_ANSWER:
+            return {"complaint_text": NO_ANSWER}
         text = " ".join(str(value).split())
         if len(text) < 3 or not re.search(r"[^\W\d_]", text):
             dispatcher.utter_message(response="utter_invalid_complaint_text")
@@ -127,6 +171,9 @@ class ActionSubmitComplaint(Action):
         if tracker.get_slot("register_error"):
             return events
         about = tracker.get_slot("complaint_text") or ""
+        if about in ("", NO_ANSWER):
+            dispatcher.utter_message(response="utter_complaint_not_written")
+            return events
         contact: Optional[str] = tracker.get_slot("complaint_contact")
         if contact in (NO_ANSWER, INVALID):
             contact = None

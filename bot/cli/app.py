@@ -369,8 +369,10 @@ def requests_remind(
         return
     typer.echo(digest.body)
     if digest.sent:
-        typer.echo(f"Digest queued for staff ({len(digest.overdue)} overdue, "
-                   f"{len(digest.due_soon)} due soon).")
+        typer.echo(
+            f"Digest queued for staff ({len(digest.overdue)} overdue, "
+            f"{len(digest.due_soon)} due soon)."
+        )
     elif digest.reason == "no staff contact":
         _fail("Not sent: set KLBOT_STAFF_EMAIL or KLBOT_STAFF_PHONE.")
     else:

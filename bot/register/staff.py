@@ -108,9 +108,7 @@ def fingerprint(
     return hashlib.sha256("\n".join(state).encode("utf-8")).hexdigest()[:40]
 
 
-def due_tickets(
-    s: Session, now: datetime
-) -> Tuple[List[PrivacyRequest], List[PrivacyRequest]]:
+def due_tickets(s: Session, now: datetime) -> Tuple[List[PrivacyRequest], List[PrivacyRequest]]:
     """Open tickets overdue, and open tickets due within seven days (nearest first)."""
     rows = list(
         s.execute(

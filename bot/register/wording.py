@@ -146,7 +146,7 @@ def status_lines(tickets: List[TicketView], now: Optional[datetime] = None) -> L
     )
     closed = sorted(
         (t for t in tickets if t.status in ("done", "rejected")),
-        key=lambda t: (t.closed_at or t.due_at),
+        key=lambda t: t.closed_at or t.due_at,
         reverse=True,
     )
     return [status_line(t, now) for t in [*open_, *closed]]

@@ -20,9 +20,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("reply_channel", sa.String(20)))
         batch.add_column(sa.Column("reply_to", sa.String(300)))
         batch.add_column(sa.Column("rejection_category", sa.String(40)))
-    op.create_index(
-        "ix_privacy_requests_kind_status", "privacy_requests", ["kind", "status"]
-    )
+    op.create_index("ix_privacy_requests_kind_status", "privacy_requests", ["kind", "status"])
 
 
 def downgrade() -> None:
