@@ -7,12 +7,13 @@ import io
 import json
 import logging
 import os
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
-from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -173,19 +174,26 @@ def _request_table(rows: List[dict], title: str) -> Table:
     attempts, verified and the customer number."""
     from bot.register.wording import date_text, due_text
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+    table = Table(
+        title=title,
+        box=None,
+        pad_edge=False,
+        padding=(0, 1),
+        header_style="bold underline",
+        title_justify="left",
+    )
     table.add_column("Reference", no_wrap=True)
     table.add_column("Kind", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     table.add_column("Due / closed", no_wrap=True)
     table.add_column("Ver", no_wrap=True)
     table.add_column("×", justify="right", no_wrap=True)
-    table.add_column("Customer", overflow="fold")
+    table.add_column("Cust", overflow="fold")
     for row in rows:
         if row["closed_at"]:
             due = f"closed {date_text(_parse(row['closed_at']))}"
         else:
-            due = due_text(_parse(row["due_at"]))
+            due = due_text(_parse(row["due_at"]), short=True)
             if row.get("overdue"):
                 due = f"[red]{due}[/red]"
             if row.get("extended"):
@@ -296,7 +304,12 @@ def requests_show(ref: str, as_json: bool = typer.Option(False, "--json")) -> No
             what = f"created ({changes.get('status')})"
         reason = f": {entry['reason']}" if entry["reason"] and entry["action"] != "attempt" else ""
         lines.append(f"  {stamp}  {entry['actor']}  {what}{reason}")
-    typer.echo("\n".join(lines))
+    width = max(40, min(shutil.get_terminal_size((100, 24)).columns, 120))
+    wrapped = [
+        textwrap.fill(line, width, subsequent_indent=" " * 20 if line[:2] == "  " else "  ")
+        for line in lines
+    ]
+    typer.echo("\n".join(wrapped))
 
 
 @requests_app.command("update")

@@ -68,27 +68,27 @@ def days_left(due: datetime, now: Optional[datetime] = None) -> int:
     return (oslo_day(due) - oslo_day(now or datetime.now(timezone.utc))).days
 
 
-def relative_days(days: int) -> str:
+def relative_days(days: int, short: bool = False) -> str:
     if days == 0:
         return "i dag"
     if days == 1:
         return "i morgen"
     if days > 1:
         return f"om {days} dager"
-    if days == -1:
-        return "1 dag over fristen"
-    return f"{-days} dager over fristen"
+    late = "1 dag" if days == -1 else f"{-days} dager"
+    return f"{late} over" if short else f"{late} over fristen"
 
 
 def date_text(moment: Optional[datetime]) -> str:
     return oslo(moment).strftime("%d.%m.%Y") if moment is not None else ""
 
 
-def due_text(due: Optional[datetime], now: Optional[datetime] = None) -> str:
-    """``25.12.2026 (om 30 dager)``; ``(i dag)``, ``(3 dager over fristen)``."""
+def due_text(due: Optional[datetime], now: Optional[datetime] = None, short: bool = False) -> str:
+    """``25.12.2026 (om 30 dager)``; ``(i dag)``, ``(3 dager over fristen)`` (``short``:
+    ``(3 dager over)``, for tables)."""
     if due is None:
         return ""
-    return f"{date_text(due)} ({relative_days(days_left(due, now))})"
+    return f"{date_text(due)} ({relative_days(days_left(due, now), short)})"
 
 
 def fit(text: str, limit: int = SMS_LIMIT) -> str:
