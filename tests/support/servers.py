@@ -22,6 +22,8 @@ from typing import Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# where the servers alert staff (every new ticket queues one alert in the outbox)
+STAFF_EMAIL = "personvern@miljovarme.example.com"
 MODEL = Path(os.environ.get("KLBOT_TEST_MODEL") or ROOT / "models" / "klbot.tar.gz")
 
 
@@ -117,6 +119,7 @@ def start_assistant(
     env = dict(os.environ)
     env.setdefault("KLBOT_DATABASE_URL", f"sqlite:///{workdir / 'register.db'}")
     env.setdefault("KLBOT_TRACKER_STORE_URL", f"sqlite:///{workdir / 'conversations.db'}")
+    env.setdefault("KLBOT_STAFF_EMAIL", STAFF_EMAIL)
     env.update(
         {
             "TF_CPP_MIN_LOG_LEVEL": "2",
