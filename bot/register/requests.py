@@ -473,6 +473,7 @@ def update_status(
         changes["category"] = category
     if status in CLOSED_STATUSES:
         changes["customer_notified"] = notify_customer(s, request)
+        request.reply_to = None  # told: the contact point is no longer needed on the ticket
     audit.record(
         s,
         actor=actor,

@@ -216,6 +216,9 @@ def test_closing_tells_the_customer_once_by_reference_only(staffed):
         with session_scope(staffed) as s:
             requests.update_status(s, ref, "done", actor="kjell")
     assert len([m for m in outbox_to(staffed, OLA_EMAIL) if "ferdig" in m.body]) == 1
+    with session_scope(staffed) as s:  # told: the ticket keeps no contact point
+        ticket = requests.get_by_reference(s, ref)
+        assert ticket.reply_to is None and ticket.reply_channel == "email"
 
 
 def test_a_rejection_carries_its_category_to_the_customer_and_to_the_status(staffed):
