@@ -124,6 +124,8 @@ def status_line(ticket: TicketView, now: Optional[datetime] = None) -> str:
             f"{SUPERVISORY_AUTHORITY}."
         )
     state = STATUS_TEXT.get(ticket.status, ticket.status)
+    if ticket.kind == "complaint" and ticket.status == "received":
+        state = "mottatt"  # a complaint needs no proof of identity
     text = f"{head}{state}. Frist {due_text(ticket.due_at, now)}."
     if ticket.extended:
         reason = " ".join((ticket.extension_reason or "").split()).rstrip(".")
