@@ -31,7 +31,7 @@ from bot.register.sql import serialize_on
 logger = logging.getLogger(__name__)
 
 REMIND_WITHIN = timedelta(days=7)
-DIGEST_MAX_LINES = 20
+DIGEST_MAX_LINES = {"email": 20, "sms": 3}  # by SMS: the counts, the nearest three, the command
 
 
 def staff_contact() -> Optional[Tuple[str, str]]:
@@ -87,12 +87,17 @@ def _line(request: PrivacyRequest, now: datetime) -> str:
     return f"{request.reference} {kind} ({state}): frist {wording.due_text(request.due_at, now)}"
 
 
-def digest_body(overdue: List[PrivacyRequest], due_soon: List[PrivacyRequest], now: datetime):
+def digest_body(
+    overdue: List[PrivacyRequest],
+    due_soon: List[PrivacyRequest],
+    now: datetime,
+    max_lines: int = DIGEST_MAX_LINES["email"],
+) -> str:
     parts = [f"Personvern: {len(overdue)} over fristen, {len(due_soon)} med frist innen 7 dager."]
     lines = [_line(r, now) for r in [*overdue, *due_soon]]
-    parts += lines[:DIGEST_MAX_LINES]
-    if len(lines) > DIGEST_MAX_LINES:
-        parts.append(f"… og {len(lines) - DIGEST_MAX_LINES} til.")
+    parts += lines[:max_lines]
+    if len(lines) > max_lines:
+        parts.append(f"… og {len(lines) - max_lines} til.")
     parts.append("Se alle: klbot requests list --open")
     return "\n".join(parts)
 
@@ -132,8 +137,11 @@ def remind(s: Session, *, now: Optional[datetime] = None, dry_run: bool = False)
     if digest.empty:
         digest.reason = "nothing due"
         return digest
+    target = staff_contact()
     digest.fingerprint = fingerprint(overdue, due_soon, now)
-    digest.body = digest_body(overdue, due_soon, now)
+    digest.body = digest_body(
+        overdue, due_soon, now, DIGEST_MAX_LINES.get(target[0] if target else "email", 20)
+    )
     seen = s.execute(
         select(AuditEntry.id).where(
             AuditEntry.action == "remind",
@@ -144,7 +152,6 @@ def remind(s: Session, *, now: Optional[datetime] = None, dry_run: bool = False)
     if seen:
         digest.reason = "already sent"
         return digest
-    target = staff_contact()
     if target is None:
         digest.reason = "no staff contact"
         return digest

@@ -277,3 +277,16 @@ def test_audit_of_a_digest_holds_no_personal_data(staffed):
         staff.remind(s)
         entry = s.execute(select(AuditEntry).where(AuditEntry.action == "remind")).scalar_one()
     assert set(entry.changes) == {"overdue", "due_soon"}
+
+
+def test_a_digest_by_sms_stays_short(register, monkeypatch):
+    monkeypatch.delenv("KLBOT_STAFF_EMAIL", raising=False)
+    monkeypatch.setenv("KLBOT_STAFF_PHONE", "975 27 747")
+    get_settings.cache_clear()
+    for days in range(-3, 4):
+        _ticket_due_in(register, days + 0.5)
+    with session_scope(register) as s:
+        digest = staff.remind(s)
+    get_settings.cache_clear()
+    assert digest.sent and len(digest.body) <= 320, digest.body
+    assert "og 4 til" in digest.body and "klbot requests list --open" in digest.body
