@@ -565,11 +565,12 @@ class ActionSubmitRightsRequest(Action):
                 reference=reference,
                 due_date=due,
             )
-            return []
         if kind == "erasure":
             dispatcher.utter_message(response="utter_erasure_limits")
         if kind == "portability":
             dispatcher.utter_message(response="utter_portability_format")
+        if submitted.merged:
+            return []
         response = (
             "utter_request_registered_verified"
             if verified

@@ -148,6 +148,7 @@ def find_open_duplicate(
     verified: bool,
     reply_channel: Optional[str],
     reply_to: Optional[str],
+    details: Optional[dict] = None,
 ) -> Optional[PrivacyRequest]:
     """The open ticket a new request of ``kind`` belongs to: for a verified person, their
     open ticket of that kind; unverified, an open unverified ticket of that kind from the same
@@ -167,7 +168,12 @@ def find_open_duplicate(
         )
     else:
         return None
-    return s.execute(query).scalars().first()
+    candidates = s.execute(query).scalars()
+    if kind == "correction":
+        # a correction of another field is another request
+        field = (details or {}).get("field")
+        return next((r for r in candidates if (r.details or {}).get("field") == field), None)
+    return candidates.first()
 
 
 def attach_attempt(
@@ -185,9 +191,18 @@ def attach_attempt(
     complaint's text is kept with the first."""
     request.attempts = (request.attempts or 1) + 1
     changes: Dict[str, Any] = {"attempts": request.attempts, "channel": channel or "unknown"}
-    if request.kind == "complaint" and (details or {}).get("about"):
-        merged = dict(request.details or {})
-        merged["about_more"] = [*merged.get("about_more", []), details["about"]]
+    new = details or {}
+    merged = dict(request.details or {})
+    if request.kind == "complaint" and new.get("about"):
+        merged["about_more"] = [*merged.get("about_more", []), new["about"]]
+    elif request.kind in ("restriction", "objection") and new.get("request_details"):
+        merged["request_details_more"] = [
+            *merged.get("request_details_more", []),
+            new["request_details"],
+        ]
+    elif request.kind == "correction" and new.get("new_value"):
+        merged["new_value"] = new["new_value"]  # the latest value asked for counts
+    if merged != (request.details or {}):
         request.details = merged
         changes["fields"] = ["details"]
     if verified and not request.verified and customer is not None:
@@ -302,6 +317,7 @@ def submit_request(
             verified=verified,
             reply_channel=reply_channel,
             reply_to=reply_to,
+            details=details,
         )
         if existing is not None:
             request = attach_attempt(

@@ -290,3 +290,18 @@ def test_a_digest_by_sms_stays_short(register, monkeypatch):
     get_settings.cache_clear()
     assert digest.sent and len(digest.body) <= 320, digest.body
     assert "og 4 til" in digest.body and "klbot requests list --open" in digest.body
+
+
+def test_a_correction_of_another_field_is_another_ticket_and_the_same_field_takes_the_latest(
+    staffed,
+):
+    phone = submit(
+        staffed, kind="correction", details={"field": "phone", "new_value": "+4790000001"}
+    )
+    again = submit(
+        staffed, kind="correction", details={"field": "phone", "new_value": "+4790000002"}
+    )
+    other = submit(staffed, kind="correction", details={"field": "address", "new_value": "Vei 2"})
+    assert again.reference == phone.reference and other.reference != phone.reference
+    with session_scope(staffed) as s:
+        assert requests.get_by_reference(s, phone.reference).details["new_value"] == "+4790000002"
