@@ -75,6 +75,8 @@ REQUEST_SLOTS = [
     "marketing_channel",
     "contact_point",
     "contact_kind",
+    "complaint_text",
+    "complaint_contact",
     "register_error",
     "requested_slot",
 ]
@@ -265,6 +267,15 @@ def trusted_phone(tracker: Tracker) -> Optional[str]:
     from bot.register.contacts import normalize_phone
 
     return normalize_phone(raw)
+
+
+def telegram_chat_id(tracker: Tracker) -> Optional[str]:
+    """The Telegram chat the latest message came from (the connector puts it in the
+    metadata), where a closing notice goes; None on other channels."""
+    if tracker.get_latest_input_channel() != "telegram":
+        return None
+    chat = (latest_user_event(tracker).get("metadata") or {}).get("chat_id")
+    return str(chat) if isinstance(chat, (int, str)) and str(chat).lstrip("-").isdigit() else None
 
 
 def input_channel(tracker: Tracker) -> str:

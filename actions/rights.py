@@ -33,6 +33,7 @@ from actions.base import (
     outbox_queued,
     register_call,
     reset_events,
+    telegram_chat_id,
     trusted_phone,
 )
 from bot.policy import COMPANY_CONTACT
@@ -528,6 +529,8 @@ class ActionSubmitRightsRequest(Action):
                 },
                 confirmation=confirmation,
                 prefer=_registered_contact,
+                proven_phone=trusted_phone(tracker),
+                telegram_chat=telegram_chat_id(tracker),
             )
         except RegisterUnavailable:
             return apologise(dispatcher)
@@ -537,11 +540,27 @@ class ActionSubmitRightsRequest(Action):
             submitted.verified,
             oslo_date(submitted.due_at),
         )
-        logger.info("Request %s written (kind=%s, verified=%s)", reference, kind, verified)
+        logger.info(
+            "Request %s (kind=%s, verified=%s, attempts=%d)",
+            "attached" if submitted.merged else "written",
+            kind,
+            verified,
+            submitted.attempts,
+        )
+        if submitted.merged:
+            # the same request again: one ticket, the customer gets its reference
+            dispatcher.utter_message(
+                response="utter_request_already_open",
+                kind=KIND_TEXT.get(kind, kind),
+                reference=reference,
+                due_date=due,
+            )
         if kind == "erasure":
             dispatcher.utter_message(response="utter_erasure_limits")
         if kind == "portability":
             dispatcher.utter_message(response="utter_portability_format")
+        if submitted.merged:
+            return []
         response = (
             "utter_request_registered_verified"
             if verified

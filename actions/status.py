@@ -1,5 +1,7 @@
-"""request_status: after the same identity check as a rights request, the status and due
-date of the person's open requests. No personal data: kind, reference, status, date."""
+"""request_status: after the same identity check as a rights request, where the person
+stands: each ticket's kind, state in plain Norwegian, due date and days left, an extension
+and its reason, a rejection and its category (``bot.register.wording.status_lines``; one
+message of at most 320 characters per ticket). No personal data."""
 
 from __future__ import annotations
 
@@ -11,14 +13,12 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import (
-    KIND_TEXT,
-    STATUS_TEXT,
     RegisterUnavailable,
     apologise,
-    oslo_date,
     register_call,
 )
 from bot.register import identity
+from bot.register.wording import status_lines
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ async def report_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     try:
         # the register decides whether this conversation verified the person: not a slot
         rows = await register_call(
-            identity.open_requests_if_verified, tracker.sender_id, tracker.get_slot("identifier")
+            identity.tickets_if_verified, tracker.sender_id, tracker.get_slot("identifier")
         )
     except RegisterUnavailable:
         return apologise(dispatcher)
@@ -38,11 +38,8 @@ async def report_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     if not rows:
         dispatcher.utter_message(response="utter_status_none")
         return []
-    lines = "; ".join(
-        f"{KIND_TEXT.get(kind, kind)} ({reference}): {STATUS_TEXT.get(status, status)}, "
-        f"frist {oslo_date(due_at)}"
-        for kind, reference, status, due_at in sorted(rows, key=lambda row: str(row[3]))
-    )
-    logger.info("Status of %d open request(s) shown", len(rows))
-    dispatcher.utter_message(response="utter_status_open", lines=lines + ".")
+    logger.info("Status of %d request(s) shown", len(rows))
+    dispatcher.utter_message(response="utter_status_header")
+    for line in status_lines(rows):
+        dispatcher.utter_message(text=line)
     return []

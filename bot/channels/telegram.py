@@ -358,7 +358,8 @@ class TelegramInput(InputChannel):
         chat_id: int,
         handle: Callable[[UserMessage], Awaitable[None]],
     ) -> None:
-        metadata: Dict[str, Any] = {"channel": self.name()}
+        # the chat id: where a closing notice for a ticket written here goes
+        metadata: Dict[str, Any] = {"channel": self.name(), "chat_id": chat_id}
         try:
             phone = await run_sync(self._verified_phone, user_id, self.conversation(user_id))
         except Exception as exc:  # noqa: BLE001 - without the register the turn still runs

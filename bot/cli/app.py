@@ -7,7 +7,9 @@ import io
 import json
 import logging
 import os
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any, List, Optional
 
@@ -173,31 +175,56 @@ def customers_unlock(
 
 
 def _request_row(r: Any) -> dict:
-    return {
-        "id": r.id,
-        "reference": r.reference,
-        "kind": r.kind,
-        "status": r.status,
-        "channel": r.channel,
-        "verified": r.verified,
-        "verification_method": r.verification_method,
-        "customer_number": r.customer.customer_number if r.customer is not None else None,
-        "created_at": _iso(r.created_at),
-        "due_at": _iso(r.due_at),
-        "extended": r.extended_at is not None,
-        "details": r.details or {},
-    }
+    from bot.register.requests import request_row
+
+    return request_row(r)
 
 
-REQUEST_COLUMNS = [
-    "reference",
-    "kind",
-    "status",
-    "channel",
-    "verified",
-    "customer_number",
-    "due_at",
-]
+def _request_table(rows: List[dict], title: str) -> Table:
+    """Fits an 80-column terminal: reference, kind, status, due date with days left, the
+    attempts, verified and the customer number."""
+    from bot.register.wording import date_text, due_text
+
+    table = Table(
+        title=title,
+        box=None,
+        pad_edge=False,
+        padding=(0, 1),
+        header_style="bold underline",
+        title_justify="left",
+    )
+    table.add_column("Reference", no_wrap=True)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Due / closed", no_wrap=True)
+    table.add_column("Ver", no_wrap=True)
+    table.add_column("×", justify="right", no_wrap=True)
+    table.add_column("Cust", overflow="fold")
+    for row in rows:
+        if row["closed_at"]:
+            due = f"closed {date_text(_parse(row['closed_at']))}"
+        else:
+            due = due_text(_parse(row["due_at"]), short=True)
+            if row.get("overdue"):
+                due = f"[red]{due}[/red]"
+            if row.get("extended"):
+                due += "*"
+        table.add_row(
+            row["reference"],
+            row["kind"],
+            row["status"],
+            due,
+            "yes" if row["verified"] else "no",
+            str(row.get("attempts") or 1),
+            row["customer_number"] or "",
+        )
+    return table
+
+
+def _parse(value: Optional[str]) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if value else None
 
 
 @requests_app.command("list")
@@ -206,43 +233,127 @@ def requests_list(
     overdue: bool = typer.Option(False, "--overdue", help="only open requests past due"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Every request, opt-outs included."""
+    """Every request, opt-outs included (* after a due date: extended)."""
     from bot.register.db import session_scope
     from bot.register.requests import list_requests
 
     with session_scope() as s:
         rows = [_request_row(r) for r in list_requests(s, open_only=open_only, overdue=overdue)]
-    _emit(rows, as_json, REQUEST_COLUMNS, "Requests")
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    console.print(_request_table(rows, f"Requests ({len(rows)})"))
 
 
 @requests_app.command("show")
-def requests_show(ref: str) -> None:
-    """One request, as JSON."""
+def requests_show(ref: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """One request with its whole history (the audit trail)."""
     from bot.register.db import session_scope
-    from bot.register.requests import get_by_reference
+    from bot.register.requests import RequestError, get_by_reference, history
+    from bot.register.wording import KIND_TEXT, REJECTION_CATEGORIES, date_text, due_text
 
     with session_scope() as s:
         request = get_by_reference(s, ref)
         if request is None:
             _fail(f"No request {ref}.")
         row = _request_row(request)
-    typer.echo(json.dumps(row, ensure_ascii=False, indent=2))
+        try:
+            trail = [
+                {
+                    "at": _iso(e.at),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "reason": e.reason,
+                    "changes": e.changes,
+                }
+                for e in history(s, request.reference)
+            ]
+        except RequestError as exc:  # pragma: no cover - found a moment ago
+            _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps({**row, "history": trail}, ensure_ascii=False, indent=2))
+        return
+    due = due_text(_parse(row["due_at"]))
+    lines = [
+        f"{row['reference']}  {row['kind']} ({KIND_TEXT.get(row['kind'], row['kind'])})",
+        f"Status:    {row['status']}" + (" (overdue)" if row["overdue"] else ""),
+        f"Received:  {date_text(_parse(row['created_at']))} via {row['channel']}",
+        f"Due:       {due}" + (" (extended)" if row["extended"] else ""),
+    ]
+    if row["extension_reason"]:
+        lines.append(f"Extended:  {row['extension_reason']}")
+    if row["closed_at"]:
+        lines.append(f"Closed:    {date_text(_parse(row['closed_at']))}")
+    if row["rejection_category"]:
+        category = row["rejection_category"]
+        lines.append(f"Rejected:  {category} ({REJECTION_CATEGORIES.get(category, '')})")
+    verified = f"yes ({row['verification_method']})" if row["verified"] else "no"
+    lines += [
+        f"Verified:  {verified}",
+        f"Customer:  {row['customer_number'] or '-'}",
+        f"Attempts:  {row['attempts']}",
+        f"Reply via: {row['reply_channel'] or '-'}",
+    ]
+    details = {k: v for k, v in (row["details"] or {}).items() if k != "notes"}
+    for key, value in details.items():
+        lines.append(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+    lines.append("History:")
+    for entry in trail:
+        when = _parse(entry["at"])
+        stamp = when.astimezone().strftime("%d.%m.%Y %H:%M") if when else ""
+        what = entry["action"]
+        changes = entry["changes"] or {}
+        if what == "status" and isinstance(changes.get("status"), list):
+            what = "status " + " -> ".join(changes["status"])
+            if changes.get("forced"):
+                what += f" ({changes['forced']})"
+            if changes.get("customer_notified"):
+                what += f"; customer told by {changes['customer_notified']}"
+        elif what == "attempt":
+            what = f"asked again (attempt {changes.get('attempts')}, {changes.get('channel')})"
+        elif what == "create":
+            what = f"created ({changes.get('status')})"
+        reason = f": {entry['reason']}" if entry["reason"] and entry["action"] != "attempt" else ""
+        lines.append(f"  {stamp}  {entry['actor']}  {what}{reason}")
+    width = max(40, min(shutil.get_terminal_size((100, 24)).columns, 120))
+    wrapped = [
+        textwrap.fill(line, width, subsequent_indent=" " * 20 if line[:2] == "  " else "  ")
+        for line in lines
+    ]
+    typer.echo("\n".join(wrapped))
 
 
 @requests_app.command("update")
 def requests_update(
     ref: str,
-    status: str = typer.Option(..., "--status"),
-    note: str = typer.Option(..., "--note"),
+    status: str = typer.Option(..., "--status", help="verified, in_progress, done, rejected"),
+    note: Optional[str] = typer.Option(None, "--note", help="default: what the step means"),
+    force: bool = typer.Option(
+        False, "--force", help="verified -> done without in_progress (audited)"
+    ),
+    category: Optional[str] = typer.Option(
+        None,
+        "--category",
+        help="why rejected: identity, no_data, legal_obligation, unfounded, withdrawn, "
+        "duplicate, other (default)",
+    ),
     actor: str = typer.Option(os.environ.get("USER", "staff"), "--actor"),
 ) -> None:
+    """Move a ticket on; closing it (done/rejected) tells the customer, by reference only."""
     from bot.register.db import session_scope
     from bot.register.requests import RequestError, update_status
 
     try:
         with session_scope() as s:
-            request = update_status(s, ref, status, note=note, actor=actor)
+            request = update_status(
+                s, ref, status, note=note, actor=actor, force=force, category=category
+            )
+            told = request.reply_channel if request.status in ("done", "rejected") else None
             typer.echo(f"{request.reference} is now {request.status}.")
+            if told:
+                typer.echo(f"The customer is told by {told} (reference only).")
+            elif request.status in ("done", "rejected"):
+                typer.echo("No contact point to tell the customer: answer them yourself.")
     except RequestError as exc:
         _fail(str(exc))
 
@@ -256,13 +367,40 @@ def requests_extend(
     """Extend the deadline by two months (GDPR Art. 12(3)); tell the customer why."""
     from bot.register.db import session_scope
     from bot.register.requests import RequestError, extend_deadline
+    from bot.register.wording import due_text
 
     try:
         with session_scope() as s:
             request = extend_deadline(s, ref, reason=reason, actor=actor)
-            typer.echo(f"{request.reference} is now due {request.due_at.date().isoformat()}.")
+            typer.echo(f"{request.reference} is now due {due_text(request.due_at)}.")
     except RequestError as exc:
         _fail(str(exc))
+
+
+@requests_app.command("remind")
+def requests_remind(
+    dry_run: bool = typer.Option(False, "--dry-run", help="print the digest, queue nothing"),
+) -> None:
+    """One digest to staff of tickets due within 7 days or overdue; run it as often as you
+    like (the same state is sent once)."""
+    from bot.register.db import session_scope
+    from bot.register.staff import remind
+
+    with session_scope() as s:
+        digest = remind(s, dry_run=dry_run)
+    if digest.empty:
+        typer.echo("Nothing due within 7 days and nothing overdue.")
+        return
+    typer.echo(digest.body)
+    if digest.sent:
+        typer.echo(
+            f"Digest queued for staff ({len(digest.overdue)} overdue, "
+            f"{len(digest.due_soon)} due soon)."
+        )
+    elif digest.reason == "no staff contact":
+        _fail("Not sent: set KLBOT_STAFF_EMAIL or KLBOT_STAFF_PHONE.")
+    else:
+        typer.echo(f"Not sent again: {digest.reason}.")
 
 
 @suppressions_app.command("export")

@@ -5,7 +5,9 @@ Nothing here runs inside a customer's turn: the actions (and everyone else) only
 
 - ``sms`` through Twilio's REST API (``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``,
   ``TWILIO_FROM_NUMBER``; ``TWILIO_API_URL`` points it at a test double);
-- ``email`` through SMTP (``KLBOT_SMTP_*``; STARTTLS unless ``KLBOT_SMTP_STARTTLS=false``).
+- ``email`` through SMTP (``KLBOT_SMTP_*``; STARTTLS unless ``KLBOT_SMTP_STARTTLS=false``);
+- ``telegram`` (``to`` = the chat id) through the Bot API at ``TELEGRAM_API_URL``: the
+  closing notice for a ticket asked for on Telegram.
 
 Both are used at once whenever ``KLBOT_NOTIFIER`` is anything but ``outbox`` (``twilio``,
 ``smtp``, ``twilio,smtp``: the value only switches real delivery on); a channel whose route
@@ -42,6 +44,7 @@ from bot.register.db import session_scope
 from bot.register.models import utcnow
 
 logger = logging.getLogger(__name__)
+logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines hold URLs
 
 TWILIO_API = "https://api.twilio.com"
 TRIES_PER_ROUND = 3
@@ -112,8 +115,27 @@ def send_email(settings: Settings, to: str, body: str) -> None:
         raise TransientFailure(type(exc).__name__) from exc
 
 
-ROUTES: Dict[str, Callable[[Settings, str, str], None]] = {"sms": send_sms, "email": send_email}
-ROUTE_NAMES = {"sms": "twilio", "email": "smtp"}
+def send_telegram(settings: Settings, to: str, body: str) -> None:
+    if not settings.telegram_bot_token:
+        raise NotConfigured("telegram")
+    # the URL holds the bot token: httpx logs URLs at INFO, so it is kept at WARNING
+    url = f"{settings.telegram_api_url}/bot{settings.telegram_bot_token}/sendMessage"
+    try:
+        reply = httpx.post(url, json={"chat_id": int(to), "text": body}, timeout=15)
+    except httpx.HTTPError as exc:
+        raise TransientFailure(type(exc).__name__) from exc
+    if reply.status_code == 429 or reply.status_code >= 500:
+        raise TransientFailure(f"HTTP {reply.status_code}")
+    if reply.status_code >= 400 or not reply.json().get("ok"):
+        raise PermanentFailure(f"HTTP {reply.status_code}")
+
+
+ROUTES: Dict[str, Callable[[Settings, str, str], None]] = {
+    "sms": send_sms,
+    "email": send_email,
+    "telegram": send_telegram,
+}
+ROUTE_NAMES = {"sms": "twilio", "email": "smtp", "telegram": "telegram"}
 
 
 def _retry_after(round_number: int) -> timedelta:

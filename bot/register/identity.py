@@ -25,7 +25,8 @@ from bot.register.contacts import classify_contact, normalize_phone
 from bot.register.customers import find_by_contact
 from bot.register.db import session_scope
 from bot.register.models import Challenge, ChannelIdentity, Customer, utcnow
-from bot.register.requests import create_request, open_requests_for_customer
+from bot.register.requests import Submitted, customer_tickets, submit_request_in
+from bot.register.wording import TicketView
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +53,6 @@ class Checked:
 class Proof:
     customer_id: int
     method: str  # otp_sms | otp_email | channel_twilio_sms | channel_telegram
-
-
-@dataclass(frozen=True)
-class Submitted:
-    reference: str
-    due_at: datetime
-    verified: bool
 
 
 def _customer_for(s: Session, identifier: Optional[str]) -> Optional[Customer]:
@@ -198,60 +192,60 @@ def submit_rights_request(
     unverified_details: Dict[str, Any],
     confirmation: Callable[[str, datetime, bool], str],
     prefer: Callable[[Customer, str], Optional[Tuple[str, str]]],
+    proven_phone: Optional[str] = None,
+    telegram_chat: Optional[str] = None,
 ) -> Submitted:
-    """Write the ticket, verified only if the register backs it, and queue the customer's
-    confirmation (``confirmation(reference, due_at, verified)``) to the contact point the
-    register holds (``prefer``); the unverified "someone asked on your behalf" notice goes
-    to a person at most once a day. An unknown person gets nothing sent."""
+    """Write the ticket (or attach a repeat to the open one), verified only if the register
+    backs it, and queue the customer's confirmation (``confirmation(reference, due_at,
+    verified)``) to the contact point the register holds (``prefer``); the unverified
+    "someone asked on your behalf" notice goes to a person at most once a day. An unknown
+    person gets nothing sent; a repeat gets no second confirmation."""
     with session_scope() as s:
         customer = _customer_for(s, identifier)
         proof = _proof(s, conversation_id, customer)
-        request = create_request(
+        submitted = submit_request_in(
             s,
             kind=kind,
             channel=channel,
-            customer=customer,
+            identifier=identifier,
             verified=proof is not None,
             verification_method=proof.method if proof else None,
             details={**details, **({} if proof else unverified_details)},
             conversation_id=conversation_id,
+            proven_phone=proven_phone,
+            telegram_chat=telegram_chat,
         )
-        target = prefer(customer, identifier or "") if customer is not None else None
+        if submitted.merged or customer is None:
+            return submitted
+        target = prefer(customer, identifier or "")
         purpose = CONFIRMATION if proof else ON_BEHALF
-        if (
-            target
-            and customer is not None
-            and (
-                proof is not None
-                or not outbox.sent_recently(
-                    s, customer_id=customer.id, purpose=ON_BEHALF, within=ON_BEHALF_EVERY
-                )
+        if target and (
+            proof is not None
+            or not outbox.sent_recently(
+                s, customer_id=customer.id, purpose=ON_BEHALF, within=ON_BEHALF_EVERY
             )
         ):
             outbox.record_notification(
                 s,
                 channel=target[0],
                 to=target[1],
-                body=confirmation(request.reference, request.due_at, proof is not None),
+                body=confirmation(submitted.reference, submitted.due_at, submitted.verified),
                 purpose=purpose,
                 customer_id=customer.id,
             )
-        return Submitted(request.reference, request.due_at, proof is not None)
+        return submitted
 
 
-def open_requests_if_verified(
+def tickets_if_verified(
     conversation_id: str, identifier: Optional[str]
-) -> Optional[List[Tuple[str, str, str, datetime]]]:
-    """``(kind, reference, status, due_at)`` of the customer's open requests, or None when
-    the register does not hold a proof for this conversation."""
+) -> Optional[List[TicketView]]:
+    """What the verified person may see of their tickets (open, and lately closed), or None
+    when the register holds no proof for this conversation."""
     with session_scope() as s:
         customer = _customer_for(s, identifier)
         if _proof(s, conversation_id, customer) is None:
             return None
-        return [
-            (r.kind, r.reference, r.status, r.due_at)
-            for r in open_requests_for_customer(s, customer.id)
-        ]
+        return customer_tickets(s, customer.id)
 
 
 # --- staff --------------------------------------------------------------------------------

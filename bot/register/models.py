@@ -118,6 +118,7 @@ class Suppression(Base):
 
 class PrivacyRequest(Base):
     __tablename__ = "privacy_requests"
+    __table_args__ = (Index("ix_privacy_requests_kind_status", "kind", "status"),)
     id: Mapped[int] = Column(Integer, primary_key=True)
     reference: Mapped[str] = Column(String(20), unique=True, nullable=False)
     kind: Mapped[str] = Column(String(20), nullable=False)
@@ -135,6 +136,12 @@ class PrivacyRequest(Base):
     extended_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
     extension_reason: Mapped[Optional[str]] = Column(Text)
     closed_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    # added in 0005: repeated requests of one kind attach to the open ticket (count); where
+    # the customer is told when it is closed; why it was rejected (a category code)
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=1, server_default="1")
+    reply_channel: Mapped[Optional[str]] = Column(String(20))
+    reply_to: Mapped[Optional[str]] = Column(String(300))
+    rejection_category: Mapped[Optional[str]] = Column(String(40))
     customer = relationship("Customer", back_populates="requests", lazy="joined")
 
     @property

@@ -1,31 +1,45 @@
 """Rights requests (tickets): reference, due date one month after receipt, lifecycle.
 
 Lifecycle: received -> verified -> in_progress -> done | rejected (rejected also from
-received and verified). An opt-out is recorded as done at once. GDPR Art. 12(3): the answer
+received and verified; verified -> done when staff say so, ``force``). An opt-out is
+recorded as done at once. Every new ticket queues one alert to staff in its own
+transaction; a repeated request of a kind already open for the same person (or, unverified,
+the same contact point) attaches to that ticket instead (``attempts``). When staff close a
+ticket, the customer is told on the channel the request came from. GDPR Art. 12(3): the answer
 is due one month after receipt; staff may extend by two further months, once, with a reason
 (which the customer must be told within the first month).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.register import audit
+from bot.register import audit, staff, wording
+from bot.register.contacts import classify_contact
+from bot.register.customers import find_by_contact
+from bot.register.db import session_scope
 from bot.register.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     REQUEST_KINDS,
     STATUSES,
+    AuditEntry,
     Customer,
     PrivacyRequest,
     utcnow,
 )
+from bot.register.outbox import record_notification
+from bot.register.sql import serialize_on
+
+logger = logging.getLogger(__name__)
 
 OPEN = OPEN_STATUSES
 TRANSITIONS = {
@@ -35,6 +49,10 @@ TRANSITIONS = {
     "done": set(),
     "rejected": set(),
 }
+# what staff may do when they say so (``--force``): skip "in progress" on a verified ticket
+FORCED_TRANSITIONS = {"verified": {"done"}}
+# where a closing notice can go (``reply_channel``); Telegram by chat id
+REPLY_CHANNELS = ("sms", "email", "telegram")
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: quotable on the phone
 REFERENCE_LENGTH = 6
 EXTENSION = relativedelta(months=2)
@@ -78,9 +96,11 @@ def create_request(
     status: Optional[str] = None,
     actor: str = "assistant",
     received_at: Optional[datetime] = None,
+    reply_channel: Optional[str] = None,
+    reply_to: Optional[str] = None,
 ) -> PrivacyRequest:
     """Write a ticket: status ``verified`` when the identity was verified, else ``received``
-    (``status="done"`` for what is done at once, an opt-out)."""
+    (``status="done"`` for what is done at once, an opt-out), and queue its staff alert."""
     if kind not in REQUEST_KINDS:
         raise RequestError(f"unknown request kind {kind!r}")
     status = status or ("verified" if verified else "received")
@@ -100,6 +120,9 @@ def create_request(
         created_at=now,
         due_at=due_date(now),
         closed_at=now if status in CLOSED_STATUSES else None,
+        attempts=1,
+        reply_channel=reply_channel if reply_channel in REPLY_CHANNELS and reply_to else None,
+        reply_to=reply_to if reply_channel in REPLY_CHANNELS and reply_to else None,
     )
     if customer is not None:
         request.customer = customer
@@ -113,7 +136,238 @@ def create_request(
         entity_id=request.reference,
         changes={"kind": kind, "status": request.status, "verified": request.verified},
     )
+    staff.alert_new_ticket(s, request)
     return request
+
+
+def find_open_duplicate(
+    s: Session,
+    *,
+    kind: str,
+    customer: Optional[Customer],
+    verified: bool,
+    reply_channel: Optional[str],
+    reply_to: Optional[str],
+    details: Optional[dict] = None,
+) -> Optional[PrivacyRequest]:
+    """The open ticket a new request of ``kind`` belongs to: for a verified person, their
+    open ticket of that kind; unverified, an open unverified ticket of that kind from the same
+    contact point (never a verified one: an unverified caller learns nothing about it)."""
+    query = (
+        select(PrivacyRequest)
+        .where(PrivacyRequest.kind == kind, PrivacyRequest.status.in_(OPEN))
+        .order_by(PrivacyRequest.created_at, PrivacyRequest.id)
+    )
+    if verified and customer is not None:
+        query = query.where(PrivacyRequest.customer_id == customer.id)
+    elif reply_channel and reply_to:
+        query = query.where(
+            PrivacyRequest.verified.is_(False),
+            PrivacyRequest.reply_channel == reply_channel,
+            PrivacyRequest.reply_to == reply_to,
+        )
+    else:
+        return None
+    candidates = s.execute(query).scalars()
+    if kind == "correction":
+        # a correction of another field is another request
+        field = (details or {}).get("field")
+        return next((r for r in candidates if (r.details or {}).get("field") == field), None)
+    return candidates.first()
+
+
+def attach_attempt(
+    s: Session,
+    request: PrivacyRequest,
+    *,
+    channel: Optional[str],
+    verified: bool,
+    verification_method: Optional[str],
+    customer: Optional[Customer],
+    details: Optional[dict] = None,
+    actor: str = "assistant",
+) -> PrivacyRequest:
+    """Count a repeated request on the open ticket; a verified repeat verifies it; a second
+    complaint's text is kept with the first."""
+    request.attempts = (request.attempts or 1) + 1
+    changes: Dict[str, Any] = {"attempts": request.attempts, "channel": channel or "unknown"}
+    new = details or {}
+    merged = dict(request.details or {})
+    if request.kind == "complaint" and new.get("about"):
+        merged["about_more"] = [*merged.get("about_more", []), new["about"]]
+    elif request.kind in ("restriction", "objection") and new.get("request_details"):
+        merged["request_details_more"] = [
+            *merged.get("request_details_more", []),
+            new["request_details"],
+        ]
+    elif request.kind == "correction" and new.get("new_value"):
+        merged["new_value"] = new["new_value"]  # the latest value asked for counts
+    if merged != (request.details or {}):
+        request.details = merged
+        changes["fields"] = ["details"]
+    if verified and not request.verified and customer is not None:
+        request.verified = True
+        request.verification_method = verification_method
+        request.customer_id = customer.id
+        request.customer = customer
+        changes["verified"] = [False, True]
+        if request.status == "received":
+            request.status = "verified"
+            changes["status"] = ["received", "verified"]
+    audit.record(
+        s,
+        actor=actor,
+        action="attempt",
+        entity="request",
+        entity_id=request.reference,
+        reason="the same request again while the ticket is open",
+        changes=changes,
+    )
+    return request
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What the assistant needs after writing (or attaching to) a ticket: plain values."""
+
+    reference: str
+    kind: str
+    due_at: datetime
+    verified: bool
+    attempts: int
+    merged: bool
+    customer_contact: Optional[Tuple[str, str]]  # where the register reaches the customer
+
+
+def find_customer(s: Session, identifier: Optional[str]) -> Optional[Customer]:
+    """The (not erased) customer whose e-mail or phone ``identifier`` is, or None."""
+    found = classify_contact(identifier or "")
+    if not found:
+        return None
+    kind, value = found
+    return find_by_contact(s, email=value) if kind == "email" else find_by_contact(s, phone=value)
+
+
+def registered_contact(customer: Customer, identifier: Optional[str]) -> Optional[Tuple[str, str]]:
+    """Where the register reaches this customer, preferring the identifier's kind."""
+    email, phone = customer.email, customer.phone
+    order = [("email", email), ("sms", phone)]
+    if "@" not in (identifier or ""):
+        order.reverse()
+    return next(((channel, to) for channel, to in order if to), None)
+
+
+def reply_route(
+    *,
+    channel: Optional[str],
+    identifier: Optional[str],
+    customer: Optional[Customer],
+    verified: bool,
+    proven_phone: Optional[str] = None,
+    telegram_chat: Optional[str] = None,
+) -> Tuple[Optional[str], Optional[str]]:
+    """Where to tell the customer that the ticket is closed: on the channel the request came
+    from (Telegram chat, the SMS sender), else the contact point the person gave (for a
+    verified person, the one the register holds)."""
+    if channel == "telegram" and telegram_chat:
+        return "telegram", str(telegram_chat)
+    if channel == "twilio_sms" and proven_phone:
+        return "sms", proven_phone
+    if verified and customer is not None:
+        return registered_contact(customer, identifier) or (None, None)
+    found = classify_contact(identifier or "")
+    return found if found else (None, None)
+
+
+def submit_request_in(
+    s: Session,
+    *,
+    kind: str,
+    channel: Optional[str],
+    identifier: Optional[str],
+    verified: bool,
+    verification_method: Optional[str] = None,
+    details: Optional[dict] = None,
+    conversation_id: Optional[str] = None,
+    proven_phone: Optional[str] = None,
+    telegram_chat: Optional[str] = None,
+    actor: str = "assistant",
+) -> Submitted:
+    """A customer asks for X, inside the caller's transaction: find the person, attach to
+    the open ticket of that kind or write a new one (which alerts staff)."""
+    customer = find_customer(s, identifier) if identifier else None
+    if customer is None and proven_phone:
+        customer = find_customer(s, proven_phone)
+    verified = bool(verified and customer is not None)
+    reply_channel, reply_to = reply_route(
+        channel=channel,
+        identifier=identifier,
+        customer=customer,
+        verified=verified,
+        proven_phone=proven_phone,
+        telegram_chat=telegram_chat,
+    )
+    key = f"customer:{customer.id}" if verified and customer else f"{reply_channel}:{reply_to}"
+    serialize_on(s, f"klbot:request:{kind}:{key}")
+    existing = find_open_duplicate(
+        s,
+        kind=kind,
+        customer=customer,
+        verified=verified,
+        reply_channel=reply_channel,
+        reply_to=reply_to,
+        details=details,
+    )
+    if existing is not None:
+        request = attach_attempt(
+            s,
+            existing,
+            channel=channel,
+            verified=verified,
+            verification_method=verification_method,
+            customer=customer,
+            details=details,
+            actor=actor,
+        )
+        merged = True
+    else:
+        request = create_request(
+            s,
+            kind=kind,
+            channel=channel,
+            customer=customer,
+            verified=verified,
+            verification_method=verification_method if verified else None,
+            details=details,
+            conversation_id=conversation_id,
+            actor=actor,
+            reply_channel=reply_channel,
+            reply_to=reply_to,
+        )
+        merged = False
+    logger.info(
+        "Request %s %s (kind=%s, verified=%s, attempts=%d)",
+        request.id,
+        "attached" if merged else "written",
+        kind,
+        request.verified,
+        request.attempts,
+    )
+    return Submitted(
+        reference=request.reference,
+        kind=kind,
+        due_at=request.due_at,
+        verified=bool(request.verified),
+        attempts=request.attempts,
+        merged=merged,
+        customer_contact=registered_contact(customer, identifier) if customer else None,
+    )
+
+
+def submit_request(*, url: Optional[str] = None, **kwargs: Any) -> Submitted:
+    """The use case "a customer asks for X", in one transaction (see ``submit_request_in``)."""
+    with session_scope(url) as s:
+        return submit_request_in(s, **kwargs)
 
 
 def get_by_reference(s: Session, ref: str) -> Optional[PrivacyRequest]:
@@ -169,16 +423,54 @@ def _note(request: PrivacyRequest, entry: Dict[str, Any]) -> None:
     request.details = details
 
 
-def update_status(s: Session, ref: str, status: str, *, note: str, actor: str) -> PrivacyRequest:
-    """Move a ticket along its lifecycle; an illegal step raises ``RequestError``."""
+def default_note(status: str, category: Optional[str] = None) -> str:
+    if status == "rejected":
+        return f"rejected ({category or wording.DEFAULT_REJECTION})"
+    return {
+        "verified": "identity verified by staff",
+        "in_progress": "work started",
+        "done": "done; the customer has been answered",
+    }.get(status, f"status set to {status}")
+
+
+def update_status(
+    s: Session,
+    ref: str,
+    status: str,
+    *,
+    note: Optional[str] = None,
+    actor: str,
+    force: bool = False,
+    category: Optional[str] = None,
+) -> PrivacyRequest:
+    """Move a ticket along its lifecycle; an illegal step raises ``RequestError``.
+
+    ``force``: staff say so, a verified ticket may go straight to done (audited). Closing a
+    ticket queues one notice to the customer where the request came from; a rejection
+    carries its category (``wording.REJECTION_CATEGORIES``)."""
     request = _require(s, ref)
     if status not in STATUSES:
         raise RequestError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
-    if status not in TRANSITIONS[request.status]:
+    allowed_now = set(TRANSITIONS[request.status])
+    if force:
+        allowed_now |= FORCED_TRANSITIONS.get(request.status, set())
+    if status not in allowed_now:
         allowed = ", ".join(sorted(TRANSITIONS[request.status])) or "none (it is closed)"
+        hint = ""
+        if status in FORCED_TRANSITIONS.get(request.status, set()):
+            hint = "; add --force to skip in_progress"
         raise RequestError(
-            f"a {request.status} request cannot become {status} (allowed: {allowed})"
+            f"a {request.status} request cannot become {status} (allowed: {allowed}{hint})"
         )
+    if category is not None and status != "rejected":
+        raise RequestError("a category belongs to a rejection (--status rejected)")
+    if status == "rejected":
+        category = category or wording.DEFAULT_REJECTION
+        if category not in wording.REJECTION_CATEGORIES:
+            known = ", ".join(wording.REJECTION_CATEGORIES)
+            raise RequestError(f"unknown rejection category {category!r}; one of {known}")
+    note = (note or "").strip() or default_note(status, category)
+    skipped = status not in TRANSITIONS[request.status]
     old = request.status
     now = utcnow()
     request.status = status
@@ -191,7 +483,18 @@ def update_status(s: Session, ref: str, status: str, *, note: str, actor: str) -
     if status in CLOSED_STATUSES:
         request.closed_at = now
         changed.append("closed_at")
+    if status == "rejected":
+        request.rejection_category = category
+        changed.append("rejection_category")
     _note(request, {"at": now.isoformat(), "by": actor, "status": status, "note": note})
+    changes: Dict[str, Any] = {"status": [old, status], "fields": changed}
+    if skipped:
+        changes["forced"] = "skipped in_progress"  # the only forced step: verified -> done
+    if category:
+        changes["category"] = category
+    if status in CLOSED_STATUSES:
+        changes["customer_notified"] = notify_customer(s, request)
+        request.reply_to = None  # told: the contact point is no longer needed on the ticket
     audit.record(
         s,
         actor=actor,
@@ -199,9 +502,19 @@ def update_status(s: Session, ref: str, status: str, *, note: str, actor: str) -
         entity="request",
         entity_id=request.reference,
         reason=note,
-        changes={"status": [old, status], "fields": changed},
+        changes=changes,
     )
     return request
+
+
+def notify_customer(s: Session, request: PrivacyRequest) -> Optional[str]:
+    """Queue the closing notice on the ticket's reply route; the channel used, or None."""
+    if not (request.reply_channel and request.reply_to):
+        return None
+    body = wording.closing_notice(request.reference, request.status, request.rejection_category)
+    record_notification(s, channel=request.reply_channel, to=request.reply_to, body=body)
+    logger.info("Closing notice for request %s queued (%s)", request.id, request.reply_channel)
+    return request.reply_channel
 
 
 def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> PrivacyRequest:
@@ -252,6 +565,48 @@ def request_row(request: PrivacyRequest, now: Optional[datetime] = None) -> Dict
         "extension_reason": request.extension_reason,
         "closed_at": iso(request.closed_at),
         "overdue": is_overdue(request, now),
+        "attempts": request.attempts or 1,
+        "rejection_category": request.rejection_category,
+        "reply_channel": request.reply_channel,
         "conversation_id": request.conversation_id,
         "details": request.details or {},
     }
+
+
+def history(s: Session, ref: str) -> List[AuditEntry]:
+    """The ticket's whole audit trail, oldest first."""
+    request = _require(s, ref)
+    return list(
+        s.execute(
+            select(AuditEntry)
+            .where(AuditEntry.entity == "request", AuditEntry.entity_id == request.reference)
+            .order_by(AuditEntry.at, AuditEntry.id)
+        ).scalars()
+    )
+
+
+def customer_tickets(
+    s: Session, customer_id: int, *, closed_within_days: int = 90
+) -> List[wording.TicketView]:
+    """What the verified person may see: open tickets, and those closed lately (so a
+    rejection does not silently disappear). Opt-outs (done at once) are left out."""
+    since = utcnow() - relativedelta(days=closed_within_days)
+    rows = s.execute(
+        select(PrivacyRequest).where(
+            PrivacyRequest.customer_id == customer_id, PrivacyRequest.kind != "opt_out"
+        )
+    ).scalars()
+    return [
+        wording.TicketView(
+            reference=r.reference,
+            kind=r.kind,
+            status=r.status,
+            due_at=r.due_at,
+            extended=r.extended_at is not None,
+            extension_reason=r.extension_reason,
+            rejection_category=r.rejection_category,
+            closed_at=r.closed_at,
+        )
+        for r in rows
+        if r.status in OPEN or (r.closed_at is not None and r.closed_at >= since)
+    ]

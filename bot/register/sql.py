@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Dict, List
 
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,3 +30,17 @@ def insert_ignore(s: Session, table: Table, values: Dict[str, Any], keys: List[s
         return True
     statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
     return s.execute(statement).rowcount == 1
+
+
+def serialize_on(s: Session, key: str) -> None:
+    """Hold a lock named ``key`` until the transaction ends, so that check-then-write on that
+    key (is a ticket of this kind open for this person?) runs one at a time across processes.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: every transaction already holds
+    the database's write lock from its start (``BEGIN IMMEDIATE``, see ``db.py``).
+    """
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    number = int.from_bytes(digest[:8], "big", signed=True)
+    s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": number})

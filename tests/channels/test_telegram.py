@@ -129,7 +129,7 @@ def test_button_press_is_answered_and_its_payload_goes_to_rasa(channels, fake_te
     metadata = last_user_metadata(
         channels, conversation_id("telegram", str(user["id"]), TELEGRAM_TOKEN)
     )
-    assert metadata == {"channel": "telegram"}
+    assert metadata == {"channel": "telegram", "chat_id": user["id"]}  # (for closing notices)
 
 
 def test_own_contact_is_remembered_and_later_messages_carry_verified_phone(channels, fake_telegram):
@@ -144,7 +144,11 @@ def test_own_contact_is_remembered_and_later_messages_carry_verified_phone(chann
     ok(post_update(channels, message_update(user, "Jeg vil ikke ha reklame på SMS")))
     conversation = conversation_id("telegram", str(user["id"]), TELEGRAM_TOKEN)
     metadata = last_user_metadata(channels, conversation)
-    assert metadata == {"channel": "telegram", "verified_phone": "+4791234567"}
+    assert metadata == {
+        "channel": "telegram",
+        "chat_id": user["id"],
+        "verified_phone": "+4791234567",
+    }
 
 
 @pytest.mark.parametrize("whose", ["another user", "no user id"])

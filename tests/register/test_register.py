@@ -153,7 +153,7 @@ def test_due_date_extension_and_lifecycle(register):
         register, "requests", "update", ref, "--status", "in_progress", "--note", "x", check=False
     )
     assert bad.returncode != 0
-    shown = json.loads(cli(register, "requests", "show", ref).stdout)
+    shown = json.loads(cli(register, "requests", "show", ref, "--json").stdout)
     assert shown["status"] == "done" and shown["extended"] is True
     assert count(register, AuditEntry, AuditEntry.entity_id == ref) == 5
 

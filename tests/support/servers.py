@@ -30,6 +30,8 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# where the servers alert staff (every new ticket queues one alert in the outbox)
+STAFF_EMAIL = "personvern@miljovarme.example.com"
 MODEL = Path(os.environ.get("KLBOT_TEST_MODEL") or ROOT / "models" / "klbot.tar.gz")
 
 
@@ -144,6 +146,7 @@ def start_assistant(
     env = dict(os.environ)
     env.setdefault("KLBOT_DATABASE_URL", f"sqlite:///{workdir / 'register.db'}")
     env.setdefault("KLBOT_TRACKER_STORE_URL", f"sqlite:///{workdir / 'conversations.db'}")
+    env.setdefault("KLBOT_STAFF_EMAIL", STAFF_EMAIL)
     env.update(
         {
             "TF_CPP_MIN_LOG_LEVEL": "2",

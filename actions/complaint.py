@@ -1,0 +1,214 @@
+"""Complaints from the chat: a short form (what it is about; where to answer, optional), an
+unverified ticket of kind ``complaint``, and the route to Datatilsynet.
+
+No identity check: a complaint needs none, and the answer never depends on whether the
+contact point given is a customer's. The contact point is only where the answer goes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import (
+    RegisterUnavailable,
+    apologise,
+    contact_in_message,
+    input_channel,
+    is_interruption,
+    latest_intent,
+    latest_text,
+    oslo_date,
+    register_call,
+    telegram_chat_id,
+    trusted_phone,
+)
+
+logger = logging.getLogger(__name__)
+
+COMPLAINT_SLOTS = ["complaint_text", "complaint_contact"]
+NO_ANSWER = "__none__"  # complaint_contact: the person wants no answer
+INVALID = "__invalid__"
+NO_REPLY_WANTED = re.compile(
+    r"^\s*(nei|nei takk|ingen|trenger ikke|trengs ikke|ikke nødvendig|ikkje|nope|no|"
+    r"vil ikke|vil ikkje|anonym\w*)\b",
+    re.IGNORECASE,
+)
+MAX_TEXT = 2000
+QUESTION = re.compile(
+    r"\?\s*$|^\s*(hvordan|korleis|hvor|kor|hva|kva|hvem|kven|kan|how|where|what|can|"
+    r"who)\b",
+    re.IGNORECASE,
+)
+MIN_COMPLAINT_WORDS = 6
+
+
+def complaint_in_message(text: str) -> bool:
+    """Is the message a complaint itself ("dere sendte meg reklame etter at jeg sa stopp")
+    rather than a question about how to complain?"""
+    return len(text.split()) >= MIN_COMPLAINT_WORDS and not QUESTION.search(text)
+
+
+class ActionStartComplaint(Action):
+    """The route first (contact us, Datatilsynet); a complaint written out in the message
+    that started it is kept as the complaint's text, so the form does not ask for it."""
+
+    def name(self) -> str:
+        return "action_start_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_ask_complaint")
+        events: List[EventType] = [
+            SlotSet(name, None) for name in COMPLAINT_SLOTS if tracker.get_slot(name)
+        ]
+        text = latest_text(tracker)
+        if complaint_in_message(text):
+            events.append(SlotSet("complaint_text", text[:MAX_TEXT]))
+            found = contact_in_message(tracker)
+            if found:
+                events.append(SlotSet("complaint_contact", found[1]))
+        return events
+
+
+class ValidateComplaintForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_complaint_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[str]:
+        if tracker.get_slot("register_error"):
+            return []
+        if tracker.get_slot("complaint_text") == NO_ANSWER:
+            return []  # no complaint to write after all
+        return list(COMPLAINT_SLOTS)
+
+    async def extract_complaint_text(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "complaint_text":
+            return {}
+        text = latest_text(tracker)
+        intent, _ = latest_intent(tracker)
+        short = len(text.split()) <= 3
+        if short and (intent == "deny" or NO_REPLY_WANTED.search(text)):
+            return {"complaint_text": NO_ANSWER}
+        if intent != "ask_complaint" and is_interruption(tracker, free_text=True):
+            return {}  # (a complaint itself often reads as ask_complaint: it is the answer)
+        return {"complaint_text": text[:MAX_TEXT]}
+
+    async def validate_complaint_text(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        if value is None:
+            return {"complaint_text": None}
+        if value == NO_ANSWER:
+            return {"complaint_text": NO_ANSWER}
+        text = " ".join(str(value).split())
+        if len(text) < 3 or not re.search(r"[^\W\d_]", text):
+            dispatcher.utter_message(response="utter_invalid_complaint_text")
+            return {"complaint_text": None}
+        return {"complaint_text": text}
+
+    async def extract_complaint_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "complaint_contact":
+            return {}
+        found = contact_in_message(tracker)
+        if found:
+            return {"complaint_contact": found[1]}
+        intent, _ = latest_intent(tracker)
+        if intent == "deny" or NO_REPLY_WANTED.search(latest_text(tracker)):
+            return {"complaint_contact": NO_ANSWER}
+        if is_interruption(tracker):
+            return {}
+        return {"complaint_contact": INVALID}
+
+    async def validate_complaint_contact(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        if value is None:
+            return {"complaint_contact": None}
+        if value == INVALID:
+            dispatcher.utter_message(response="utter_invalid_complaint_contact")
+            return {"complaint_contact": None}
+        return {"complaint_contact": value}
+
+
+class ActionSubmitComplaint(Action):
+    """Writes the complaint as an unverified ticket and tells the route to Datatilsynet."""
+
+    def name(self) -> str:
+        return "action_submit_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        events: List[EventType] = [
+            SlotSet(name, None) for name in COMPLAINT_SLOTS if tracker.get_slot(name)
+        ]
+        if tracker.get_slot("register_error"):
+            return events
+        about = tracker.get_slot("complaint_text") or ""
+        if about in ("", NO_ANSWER):
+            dispatcher.utter_message(response="utter_complaint_not_written")
+            return events
+        contact: Optional[str] = tracker.get_slot("complaint_contact")
+        if contact in (NO_ANSWER, INVALID):
+            contact = None
+        channel = input_channel(tracker)
+        conversation_id = tracker.sender_id
+        proven_phone, telegram_chat = trusted_phone(tracker), telegram_chat_id(tracker)
+        wants_answer = bool(contact or proven_phone or telegram_chat)
+
+        def work() -> Any:
+            from bot.register.requests import submit_request
+
+            return submit_request(
+                kind="complaint",
+                channel=channel,
+                identifier=contact,
+                verified=False,
+                details={"about": about, "contact_given": contact, "wants_answer": wants_answer},
+                conversation_id=conversation_id,
+                proven_phone=proven_phone if wants_answer else None,
+                telegram_chat=telegram_chat if wants_answer else None,
+            )
+
+        try:
+            submitted = await register_call(work)
+        except RegisterUnavailable:
+            return events + apologise(dispatcher)
+        logger.info("Complaint %s", "attached" if submitted.merged else "written")
+        response = (
+            "utter_complaint_registered_reply"
+            if wants_answer
+            else "utter_complaint_registered_anonymous"
+        )
+        dispatcher.utter_message(
+            response=response,
+            reference=submitted.reference,
+            due_date=oslo_date(submitted.due_at),
+        )
+        return events
