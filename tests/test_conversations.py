@@ -136,6 +136,7 @@ stories:
 def variation(domain: Domain, response: str, slots: dict) -> dict:
     from rasa.core.nlg.generator import ResponseVariationFilter
 
+    slots = {"language": "nb", **slots}  # the slot's initial value, as in a conversation
     variations = ResponseVariationFilter(domain.responses).responses_for_utter_action(
         response, "rest", slots
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from actions.complaint import (
 from actions.rights import ActionSubmitRightsRequest
 from actions.status import report_status
 from bot.config import get_settings
-from bot.register import requests
+from bot.register import identity, requests
 from bot.register.customers import import_csv
 from bot.register.db import session_scope, upgrade
 from bot.register.models import OutboxMessage
@@ -75,6 +76,18 @@ def tracker(
             "latest_action_name": "action_listen",
         }
     )
+
+
+def prove(sender: str, identifier: str = OLA) -> None:
+    """A real identity check in the register for this conversation: the code is read from
+    the outbox (the development notifier keeps it), as the customer would read it."""
+    started = identity.start_check(sender, identifier, message=lambda code: f"Kode {code}")
+    with session_scope() as s:
+        body = s.execute(
+            select(OutboxMessage.body).order_by(OutboxMessage.id.desc()).limit(1)
+        ).scalar_one()
+    code = re.search(r"\b(\d{6})\b", body).group(1)
+    assert identity.check_code(sender, started.challenge_id, code).status == "ok"
 
 
 def run(action, t: Tracker):
@@ -142,6 +155,8 @@ def test_the_same_request_twice_gives_the_same_reference_and_one_confirmation(re
         "verification_method": "otp_email",
         "otp_code": "ok",
     }
+    prove("conv-1")
+    prove("conv-2")
     first, _ = run(ActionSubmitRightsRequest(), tracker(slots=slots))
     second, _ = run(ActionSubmitRightsRequest(), tracker(slots=slots, sender="conv-2"))
     assert first[-1]["response"] == "utter_request_registered_verified"
@@ -164,6 +179,7 @@ def test_a_telegram_request_is_closed_on_telegram(register):
 
 def test_the_status_answer_shows_due_dates_and_days_left_one_message_each(register):
     slots = {"request_kind": "access", "identifier": OLA, "verified": True}
+    prove("conv-1")
     for kind in ("access", "erasure"):
         run(ActionSubmitRightsRequest(), tracker(slots={**slots, "request_kind": kind}))
     dispatcher = CollectingDispatcher()

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from bot.register import identity, verification
 from bot.register.db import session_scope
 from bot.register.models import AuditEntry, Challenge, CodeFailure, OutboxMessage, utcnow
+from bot.register.requests import Submitted
 
 KNOWN_PHONE = "91234567"  # demo customer 10001 (+4791234567, post@hemnesgard.no)
 KNOWN_EMAIL = "post@hemnesgard.no"
@@ -186,10 +187,10 @@ def test_channel_proof_is_what_the_connector_recorded(register):
     assert identity.channel_proved_customer("sms-unknown") is None
 
 
-def submit(conversation: str, identifier: str) -> identity.Submitted:
+def submit(conversation: str, identifier: str, kind: str = "erasure") -> Submitted:
     return identity.submit_rights_request(
         conversation_id=conversation,
-        kind="erasure",
+        kind=kind,
         channel="rest",
         identifier=identifier,
         details={},
@@ -207,8 +208,9 @@ def test_a_ticket_is_verified_only_when_the_register_backs_it(register):
 
 
 def test_someone_asked_on_your_behalf_at_most_once_a_day(register):
-    for i in range(5):
-        submit(f"behalf-{i}", KNOWN_PHONE)
+    # five kinds: five new tickets (a repeat of one kind attaches to its ticket, unnoticed)
+    for i, kind in enumerate(("erasure", "access", "restriction", "objection", "portability")):
+        submit(f"behalf-{i}", KNOWN_PHONE, kind)
     with session_scope() as s:
         notices = list(
             s.execute(
@@ -217,7 +219,7 @@ def test_someone_asked_on_your_behalf_at_most_once_a_day(register):
         )
         assert len(notices) == 1
         notices[0].created_at = utcnow() - timedelta(hours=25)
-    submit("behalf-next-day", KNOWN_PHONE)
+    submit("behalf-next-day", KNOWN_PHONE, "correction")
     with session_scope() as s:
         count = len(
             list(
