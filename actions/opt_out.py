@@ -29,39 +29,18 @@ from actions.base import (
     latest_text,
     trusted_phone,
 )
+from bot.nlp.marketing_scope import channels_asked
 
 logger = logging.getLogger(__name__)
 
-ALL_WORDS = re.compile(
-    r"(?<!\w)(alle|alt|all|begge|samtlige|alle kanaler|all marketing)(?!\w)", re.IGNORECASE
-)
-CHANNEL_WORDS = {
-    "sms": re.compile(r"(?<![\w@.])(sms\w*|tekstmeld\w*|mobil)(?!\w)", re.IGNORECASE),
-    "email": re.compile(r"(?<![\w@.])(e-?post\w*|e-?mail\w*|mail\w*|nyhetsbrev\w*)", re.I),
-    "post": re.compile(r"(?<![\w@.\-])(brev\w*|posten|post|papirpost)(?!\w)", re.IGNORECASE),
-}
 OPT_OUT_SLOTS = (None, "marketing_channel", "contact_point")
 
 
 def channels_in_message(tracker: Tracker) -> List[str]:
-    """The marketing channels the latest message names; all three for "alle"."""
-    found = set()
-    for value in entity_values(tracker, "marketing_channel"):
-        value = value.lower()
-        if value == "all":
-            found.update(CHANNEL_ORDER)
-        elif value in CHANNEL_ORDER:
-            found.add(value)
-    text = latest_text(tracker)
-    if ALL_WORDS.search(text):
-        found.update(CHANNEL_ORDER)
-    if not found and tracker.get_slot("requested_slot") == "marketing_channel":
-        # a bare answer to "which channel?" that the NLU missed ("mail", "brevpost")
-        without_contacts = re.sub(r"\S+@\S+", " ", text)
-        for channel, pattern in CHANNEL_WORDS.items():
-            if pattern.search(without_contacts):
-                found.add(channel)
-    return [c for c in CHANNEL_ORDER if c in found]
+    """The marketing channels the latest message asks to stop: the channels it names, or
+    all three only for "alle"/"alt"/"all reklame" in the sense of every channel
+    (bot.nlp.marketing_scope); [] when it does not say."""
+    return channels_asked(latest_text(tracker), entity_values(tracker, "marketing_channel"))
 
 
 def contact_kind_for(channels: List[str]) -> Optional[str]:
