@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType
@@ -30,6 +30,7 @@ from actions.base import (
     trusted_phone,
 )
 from bot.nlp.marketing_scope import channels_asked
+from bot.register.contacts import canonical_address
 
 logger = logging.getLogger(__name__)
 
@@ -214,10 +215,26 @@ class ActionSubmitOptOut(Action):
         except RegisterUnavailable:
             return apologise(dispatcher)
         logger.info("Opt-out %s recorded (%s, via %s)", reference, ",".join(channels), source)
+        response, direct, by_customer = confirmation(channels, address)
         dispatcher.utter_message(
-            response="utter_opt_out_done",
+            response=response,
             contact=address,
-            channels=channels_text(channels),
+            channels=channels_text(direct),
+            customer_channels=channels_text(by_customer),
             reference=reference,
         )
         return []
+
+
+def confirmation(channels: List[str], address: str) -> Tuple[str, List[str], List[str]]:
+    """Say exactly what was stopped, the same whether or not the contact point is a
+    customer's: the channels this contact point is itself (an e-mail address for e-mail), and
+    the channels stopped only for a customer registered with it (SMS and post for a
+    customer's e-mail address). Returns (response, direct channels, customer channels)."""
+    direct = [c for c in channels if canonical_address(c, address)]
+    by_customer = [c for c in channels if c not in direct]
+    if not by_customer:
+        return "utter_opt_out_done", direct, by_customer
+    if direct:
+        return "utter_opt_out_done_partly", direct, by_customer
+    return "utter_opt_out_done_customer", direct, by_customer

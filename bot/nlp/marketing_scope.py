@@ -24,7 +24,7 @@ _CONTACTS = re.compile(
 _WORDS = {
     "sms": r"sms\w*|tekstmeld\w*|mobil(?:en|telefonen)?",
     "email": r"e-?post(?:er|ene|en)?|e-?mail\w*|mail(?:er|ene|en)?|nyhetsbrev\w*|newsletters?",
-    "post": r"brev\w*|posten|post|papirpost|postkass\w*|letters?|snail ?mail",
+    "post": r"(?:reklame)?brev\w*|posten|post|papirpost|postkass\w*|letters?|snail ?mail",
 }
 _CHANNEL = {
     c: re.compile(rf"(?<![\w@.\-])(?:{w})(?![\w@])", re.IGNORECASE) for c, w in _WORDS.items()

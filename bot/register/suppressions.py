@@ -36,18 +36,30 @@ def suppress(s: Session, channel: str, address: str, source_channel: str) -> boo
     return not was
 
 
-def _customers_with(s: Session, phone: Optional[str], email: Optional[str]) -> List[Customer]:
+def _customers_with(
+    s: Session, phone: Optional[str], email: Optional[str], postal: Optional[str] = None
+) -> List[Customer]:
     conditions = []
     if phone:
         conditions.append(Customer.phone == phone)
     if email:
         conditions.append(Customer.email == email)
+    if postal:
+        # postal addresses are compared in their canonical form, which SQL cannot build
+        conditions.append(Customer.address.isnot(None))
     if not conditions:
         return []
     query = (
         select(Customer).where(or_(*conditions), Customer.erased_at.is_(None)).order_by(Customer.id)
     )
-    return list(s.execute(query).scalars())
+    found = list(s.execute(query).scalars())
+    return [
+        c
+        for c in found
+        if (phone and c.phone == phone)
+        or (email and c.email == email)
+        or (postal and postal_address(c) == postal)
+    ]
 
 
 class _Pending(NamedTuple):
@@ -92,7 +104,8 @@ def opt_out(
         add(channel, canonical_address(channel, given))
     # a customer reached at this contact point loses the chosen permissions, and the
     # contact points the register holds for those channels go on the list as well
-    matched = _customers_with(s, phone, email)
+    postal = canonical_address("post", given) if not (phone or email) else None
+    matched = _customers_with(s, phone, email, postal)
     for customer in matched:
         for channel in channels:
             add(channel, registered_address(customer, channel), customer)
