@@ -89,6 +89,8 @@ class ValidateOptOutForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if requested not in OPT_OUT_SLOTS:
             return {}
+        if requested == "contact_point" and tracker.get_slot("marketing_channel"):
+            return {}  # "min e-post er ...": the contact point, not a narrower opt-out
         channels = channels_in_message(tracker)
         if channels:
             return {"marketing_channel": channels}
