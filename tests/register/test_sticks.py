@@ -8,11 +8,12 @@ import json
 import re
 from pathlib import Path
 
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import create_engine, select, text
 
 from bot.policy import policy_text
 from bot.register import consent, customers, requests, suppressions
-from bot.register.db import session_scope, upgrade
+from bot.register.db import alembic_config, session_scope, upgrade
 from bot.register.models import ConsentEvent, Customer, PrivacyRequest, Suppression
 from tests.register.test_register import HEADER, cli
 
@@ -267,3 +268,31 @@ def test_erasing_leaves_no_flag_or_opt_in_naming_the_person(register):
         assert not any(customer.marketing.values())
         assert s.execute(select(PrivacyRequest)).first() is not None
     assert no_contradictions(register) == []
+
+
+def test_migration_0004_derives_the_ledger_from_what_the_register_held(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0002")
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO customers (customer_number, phone, marketing_sms, marketing_email,"
+                " marketing_post) VALUES ('1', '+4741234567', 1, 0, 1), ('2', NULL, 0, 0, 0)"
+            )
+        )
+        c.execute(text("UPDATE customers SET erased_at = '2026-01-01 00:00:00' WHERE id = 2"))
+        c.execute(
+            text(
+                "INSERT INTO suppressions (channel, address, source_channel) "
+                "VALUES ('email', 'x@example.com', 'rest')"
+            )
+        )
+    engine.dispose()
+    upgrade(url)
+    with session_scope(url) as s:
+        assert consent.contradictions(s) == []
+        assert consent.derived_suppressions(s) == {("email", "x@example.com")}
+        assert customers.is_erased(s, "2") and not customers.is_erased(s, "1")
+        flags = consent.derived_flags(s)
+        assert flags == {(1, "sms"): True, (1, "post"): True}
