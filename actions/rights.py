@@ -81,7 +81,9 @@ LEAD_INS = re.compile(
     re.IGNORECASE,
 )
 
-YES = re.compile(r"^\s*(ja|jo|jepp|ja takk|stemmer|det stemmer|riktig|korrekt|yes|ok)\b", re.I)
+YES = re.compile(
+    r"^\s*(?:(?:ja|jo|jepp|yes|ok)\b|(?:det\s+)?(?:stemmer|riktig|korrekt)\s*[.!]*\s*$)", re.I
+)
 NO = re.compile(r"^\s*(nei|nope|feil|det stemmer ikke|stemmer ikke|no)\b", re.I)
 CORRECTION_PROBLEMS = {
     "field_name": "utter_correction_value_is_field",
@@ -453,7 +455,7 @@ class ValidateRightsForm(FormValidationAction):
     async def extract_correction_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """The answer to "Stemmer dette: ...?" (yes, no, or a corrected value straight away)."""
+        """The answer to "Stemmer dette: ...?": yes, no (asked again), or unclear (say so)."""
         if tracker.get_slot("requested_slot") != "correction_confirmed":
             return {}
         intent, _ = latest_intent(tracker)
