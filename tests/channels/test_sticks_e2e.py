@@ -26,7 +26,7 @@ from tests.support.servers import ROOT, klbot, start_assistant
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 DEMO = str(ROOT / "demo" / "customers.csv")
-OLA_EMAIL = "ola.nordmann@example.no"  # 10002
+GARD_EMAIL = "post@hemnesgard.no"  # 10001: every marketing permission
 UNKNOWN_EMAIL = "ukjent.person@example.com"
 SNEKKERI_PHONE = "+4795678901"  # 10005
 STYRER_EMAIL = "styrer@bogdalen.example.no"  # 10003
@@ -77,12 +77,15 @@ def sender(prefix):
 def test_what_the_customer_asked_for_sticks_and_no_log_line_names_a_contact_point(sticky):
     env = sticky.env
     # 1. "alt for mye reklame på epost": e-mail only, for the address and its customer
-    turns = say(sticky, sender("epost"), "dere sender meg alt for mye reklame på epost", OLA_EMAIL)
+    turns = say(sticky, sender("epost"), "dere sender meg alt for mye reklame på epost", GARD_EMAIL)
     assert "e-post" in " ".join(turns[-1]) and "SMS" not in " ".join(turns[-1]), turns
     rows = suppression_rows(env)
-    assert ("email", OLA_EMAIL) in rows
-    assert not any(address in ("+4741234567", "bjørkelia 4, 1970 hemnes") for _, address in rows)
-    assert flags(env, "10002") == {"sms": True, "email": False, "post": True}
+    assert ("email", GARD_EMAIL) in rows
+    assert ("sms", "+4791234567") not in rows and (
+        "post",
+        "langstranda 12, 1970 hemnes",
+    ) not in rows
+    assert flags(env, "10001") == {"sms": True, "email": False, "post": True}
 
     # 2. "Alle" (the button) with an unknown e-mail: only that e-mail is stopped, and the reply
     #    says SMS and post only for a customer registered with it
@@ -123,9 +126,9 @@ def test_what_the_customer_asked_for_sticks_and_no_log_line_names_a_contact_poin
     erased = klbot(env, "customers", "erase", "10004").stdout
     assert "Customer 10004 erased" in erased
     again = klbot(env, "customers", "import", DEMO).stdout
-    assert "10004" in again and "Kept marketing email off for 10002" in again
+    assert "10004" in again and "Kept marketing email off for 10001" in again
     assert "Kept marketing sms off for 10005" in again
-    assert flags(env, "10002") == {"sms": True, "email": False, "post": True}
+    assert flags(env, "10001") == {"sms": True, "email": False, "post": True}
     assert flags(env, "10005")["sms"] is False
     lise = json.loads(klbot(env, "customers", "export", "10004").stdout)
     assert lise["customer"]["name"] is None and lise["customer"]["email"] is None
@@ -135,7 +138,7 @@ def test_what_the_customer_asked_for_sticks_and_no_log_line_names_a_contact_poin
     logs = {p.name: p.read_text(errors="replace") for p in (sticky.workdir / "logs").iterdir()}
     assert sum(len(text) for text in logs.values()) > 10_000  # DEBUG really logged
     forms = [
-        OLA_EMAIL,
+        GARD_EMAIL,
         UNKNOWN_EMAIL,
         STYRER_EMAIL,
         "lise.berg@example.no",
