@@ -7,8 +7,9 @@ everything" mean every channel; "alt for" and "altfor" (too much) never do. With
 the answer is [] and the assistant asks which channel. "alt unntatt brev" and "e-post, men
 SMS er greit" leave the excluded channel out.
 
-A pure function of the message text and the NLU's ``marketing_channel`` values, so that it
-is tested directly (tests/actions/test_opt_out_scope.py).
+A pure function of the message text and the NLU's ``marketing_channel`` values (used only
+when the words name no channel, e.g. a button's payload), so that it is tested directly
+(tests/actions/test_opt_out_scope.py).
 """
 
 from __future__ import annotations
@@ -78,7 +79,10 @@ def channels_asked(text: str, entity_values: Iterable[str] = ()) -> List[str]:
     plain = re.sub(r"\baltfor\b", "alt for", plain, flags=re.IGNORECASE)
     named = set(_channels_in(plain))
     values = {str(v).lower() for v in entity_values if v}
-    named.update(values & set(CHANNELS))
+    if not named:
+        # the NLU's values count only where the words say nothing (a button's payload): its
+        # regex reads "e post" as post, the words here as e-mail
+        named = values & set(CHANNELS)
     every = bool(_EVERY_CHANNEL.search(plain))
     has_all = every or bool(_ALL.search(plain)) or "all" in values
     excluded = _excluded(plain, named, has_all)
