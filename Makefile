@@ -46,7 +46,7 @@ db: $(STAMP)
 	$(BIN)/klbot db upgrade
 
 demo: db
-	$(BIN)/klbot customers import demo/customers.csv
+	$(BIN)/klbot customers import --if-empty demo/customers.csv
 
 run: $(MODEL) demo
 	@scripts/run.sh

@@ -71,6 +71,7 @@ REQUEST_SLOTS = [
     "verification_method",
     "correction_field",
     "correction_value",
+    "correction_confirmed",
     "request_details",
     "marketing_channel",
     "contact_point",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType
@@ -29,39 +29,19 @@ from actions.base import (
     latest_text,
     trusted_phone,
 )
+from bot.nlp.marketing_scope import channels_asked
+from bot.register.contacts import canonical_address
 
 logger = logging.getLogger(__name__)
 
-ALL_WORDS = re.compile(
-    r"(?<!\w)(alle|alt|all|begge|samtlige|alle kanaler|all marketing)(?!\w)", re.IGNORECASE
-)
-CHANNEL_WORDS = {
-    "sms": re.compile(r"(?<![\w@.])(sms\w*|tekstmeld\w*|mobil)(?!\w)", re.IGNORECASE),
-    "email": re.compile(r"(?<![\w@.])(e-?post\w*|e-?mail\w*|mail\w*|nyhetsbrev\w*)", re.I),
-    "post": re.compile(r"(?<![\w@.\-])(brev\w*|posten|post|papirpost)(?!\w)", re.IGNORECASE),
-}
 OPT_OUT_SLOTS = (None, "marketing_channel", "contact_point")
 
 
 def channels_in_message(tracker: Tracker) -> List[str]:
-    """The marketing channels the latest message names; all three for "alle"."""
-    found = set()
-    for value in entity_values(tracker, "marketing_channel"):
-        value = value.lower()
-        if value == "all":
-            found.update(CHANNEL_ORDER)
-        elif value in CHANNEL_ORDER:
-            found.add(value)
-    text = latest_text(tracker)
-    if ALL_WORDS.search(text):
-        found.update(CHANNEL_ORDER)
-    if not found and tracker.get_slot("requested_slot") == "marketing_channel":
-        # a bare answer to "which channel?" that the NLU missed ("mail", "brevpost")
-        without_contacts = re.sub(r"\S+@\S+", " ", text)
-        for channel, pattern in CHANNEL_WORDS.items():
-            if pattern.search(without_contacts):
-                found.add(channel)
-    return [c for c in CHANNEL_ORDER if c in found]
+    """The marketing channels the latest message asks to stop: the channels it names, or
+    all three only for "alle"/"alt"/"all reklame" in the sense of every channel
+    (bot.nlp.marketing_scope); [] when it does not say."""
+    return channels_asked(latest_text(tracker), entity_values(tracker, "marketing_channel"))
 
 
 def contact_kind_for(channels: List[str]) -> Optional[str]:
@@ -109,6 +89,8 @@ class ValidateOptOutForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if requested not in OPT_OUT_SLOTS:
             return {}
+        if requested == "contact_point" and tracker.get_slot("marketing_channel"):
+            return {}  # "min e-post er ...": the contact point, not a narrower opt-out
         channels = channels_in_message(tracker)
         if channels:
             return {"marketing_channel": channels}
@@ -235,10 +217,26 @@ class ActionSubmitOptOut(Action):
         except RegisterUnavailable:
             return apologise(dispatcher)
         logger.info("Opt-out %s recorded (%s, via %s)", reference, ",".join(channels), source)
+        response, direct, by_customer = confirmation(channels, address)
         dispatcher.utter_message(
-            response="utter_opt_out_done",
+            response=response,
             contact=address,
-            channels=channels_text(channels),
+            channels=channels_text(direct),
+            customer_channels=channels_text(by_customer),
             reference=reference,
         )
         return []
+
+
+def confirmation(channels: List[str], address: str) -> Tuple[str, List[str], List[str]]:
+    """Say exactly what was stopped, the same whether or not the contact point is a
+    customer's: the channels this contact point is itself (an e-mail address for e-mail), and
+    the channels stopped only for a customer registered with it (SMS and post for a
+    customer's e-mail address). Returns (response, direct channels, customer channels)."""
+    direct = [c for c in channels if canonical_address(c, address)]
+    by_customer = [c for c in channels if c not in direct]
+    if not by_customer:
+        return "utter_opt_out_done", direct, by_customer
+    if direct:
+        return "utter_opt_out_done_partly", direct, by_customer
+    return "utter_opt_out_done_customer", direct, by_customer

@@ -37,7 +37,7 @@ from actions.base import (
     trusted_phone,
 )
 from bot.policy import COMPANY_CONTACT
-from bot.register import identity
+from bot.register import corrections, identity
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,19 @@ LEAD_INS = re.compile(
     r"^(?:(?:jeg heter|eg heiter|æ heite|det er|den er|riktig er|rett er|det skal være)\s+)",
     re.IGNORECASE,
 )
+
+YES = re.compile(
+    r"^\s*(?:(?:ja|jo|jepp|yes|ok)\b|(?:det\s+)?(?:stemmer|riktig|korrekt)\s*[.!]*\s*$)", re.I
+)
+NO = re.compile(r"^\s*(nei|nope|feil|det stemmer ikke|stemmer ikke|no)\b", re.I)
+CORRECTION_PROBLEMS = {
+    "field_name": "utter_correction_value_is_field",
+    "address": "utter_invalid_address",
+    "phone": "utter_invalid_phone",
+    "email": "utter_invalid_email",
+    "name": "utter_invalid_name",
+}
+CONFIRM_UNCLEAR = "__unclear__"
 
 # Markers the form's slots hold instead of anything a customer typed.
 LIMITED = "__limited__"  # the contact point has had its codes for the hour or the day
@@ -180,7 +193,7 @@ class ValidateRightsForm(FormValidationAction):
         kind = tracker.get_slot("request_kind")
         slots = ["identifier", "otp_code"]
         if kind == "correction":
-            slots += ["correction_field", "correction_value"]
+            slots += ["correction_field", "correction_value", "correction_confirmed"]
         elif kind in ("restriction", "objection"):
             slots += ["request_details"]
         return slots
@@ -361,14 +374,14 @@ class ValidateRightsForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         requested = tracker.get_slot("requested_slot")
-        if requested not in (None, "correction_field", "correction_value"):
+        if requested not in (None, "correction_field", "correction_value", "correction_confirmed"):
             return {}
         if requested is None and latest_intent(tracker)[0] != "request_correction":
             return {}
         fields = fields_in_message(tracker)
         current = tracker.get_slot("correction_field")
         if fields:
-            if requested == "correction_value" and (
+            if requested in ("correction_value", "correction_confirmed") and (
                 fields[0] == current or _value_after_field(tracker)
             ):
                 return {}  # "ny adresse er ...": the value, not a new field
@@ -389,7 +402,7 @@ class ValidateRightsForm(FormValidationAction):
         if value not in FIELDS:
             dispatcher.utter_message(response="utter_invalid_field")
             return {"correction_field": None}
-        return {"correction_field": value, "correction_value": None}
+        return {"correction_field": value, "correction_value": None, "correction_confirmed": None}
 
     async def extract_correction_value(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -427,24 +440,44 @@ class ValidateRightsForm(FormValidationAction):
     ) -> Dict[str, Any]:
         if value is None:
             return {"correction_value": None}  # cleared, not typed
-        from bot.register.contacts import normalize_email, normalize_phone
-
         field = tracker.get_slot("correction_field")
-        text = " ".join(str(value or "").split())
-        if field == "phone":
-            phone = normalize_phone(text)
-            if not phone:
-                dispatcher.utter_message(response="utter_invalid_phone")
-            return {"correction_value": phone}
-        if field == "email":
-            email = normalize_email(text)
-            if not email:
-                dispatcher.utter_message(response="utter_invalid_email")
-            return {"correction_value": email}
-        if len(text) < 2 or not re.search(r"[^\W\d_]", text):
-            dispatcher.utter_message(response="utter_invalid_text_value")
-            return {"correction_value": None}
-        return {"correction_value": text}
+        checked, problem = corrections.check(field or "", str(value or ""))
+        if problem:
+            dispatcher.utter_message(response=CORRECTION_PROBLEMS[problem])
+            return {"correction_value": None, "correction_confirmed": None}
+        return {"correction_value": checked, "correction_confirmed": None}
+
+    async def extract_correction_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """The answer to "Stemmer dette: ...?": yes, no (asked again), or unclear (say so)."""
+        if tracker.get_slot("requested_slot") != "correction_confirmed":
+            return {}
+        intent, _ = latest_intent(tracker)
+        text = latest_text(tracker)
+        if intent == "affirm" or YES.match(text):
+            return {"correction_confirmed": "yes"}
+        if intent == "deny" or NO.match(text):
+            return {"correction_confirmed": "no"}
+        if is_interruption(tracker, free_text=True) or fields_in_message(tracker):
+            return {}
+        return {"correction_confirmed": CONFIRM_UNCLEAR}
+
+    async def validate_correction_confirmed(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        if value is None:
+            return {"correction_confirmed": None}  # cleared, not typed
+        if value == "yes":
+            return {"correction_confirmed": "yes"}
+        if value == "no":
+            return {"correction_confirmed": None, "correction_value": None}  # ask again
+        dispatcher.utter_message(response="utter_correction_confirm_unclear")
+        return {"correction_confirmed": None}
 
     async def extract_request_details(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -1,15 +1,28 @@
-"""No personal data in logs: a filter that masks e-mail addresses, phone numbers and codes."""
+"""No personal data in logs, in any process: e-mail addresses, phone numbers and six-digit
+codes are masked in every log record this process creates.
+
+``install_pii_filter()`` replaces the process's log-record factory, so the masking holds for
+every logger and every handler, also those a library (Rasa, Sanic, structlog) sets up after
+us; the message, its arguments, and the text of an exception's traceback are masked once,
+when the record is made. ``import bot`` installs it (bot/__init__.py): the Rasa server
+imports our channels (credentials.yml) and stores (endpoints.yml), the action server our
+actions, the CLI its commands, so every process that runs our code has it.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+import traceback
+from typing import Any, Callable, Optional
 
 PATTERNS = [
     (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"), "<e-post>"),
     (re.compile(r"(?<![\w-])(?:\+|00)?(?:47[\s-]?)?(?:\d[\s-]?){7}\d(?![\w-])"), "<telefon>"),
     (re.compile(r"(?<![\w-])\d{6}(?![\w-])"), "<kode>"),
 ]
+
+_previous_factory: Optional[Callable[..., logging.LogRecord]] = None
 
 
 def redact(text: str) -> str:
@@ -18,19 +31,46 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_record(record: logging.LogRecord) -> None:
+    """Mask the record's message, traceback and stack text in place."""
+    if getattr(record, "_pii_redacted", False):
+        return
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a broken record is logged as it is
+        return
+    record.msg = redact(message)
+    record.args = ()
+    if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+        text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        record.exc_text = redact(text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    record._pii_redacted = True  # type: ignore[attr-defined]
+
+
+def _redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    assert _previous_factory is not None
+    record = _previous_factory(*args, **kwargs)
+    redact_record(record)
+    return record
+
+
 class PiiFilter(logging.Filter):
+    """The same masking as a filter, for handlers that receive records made elsewhere."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken record is logged as it is
-            return True
-        record.msg = redact(message)
-        record.args = ()
+        redact_record(record)
         return True
 
 
 def install_pii_filter() -> None:
-    """Attach the filter to every handler of the root logger (and to the root itself)."""
+    """Mask personal data in every record this process logs (idempotent)."""
+    global _previous_factory
+    current = logging.getLogRecordFactory()
+    if current is not _redacting_factory:
+        _previous_factory = current
+        logging.setLogRecordFactory(_redacting_factory)
     pii = PiiFilter()
     root = logging.getLogger()
     if not any(isinstance(f, PiiFilter) for f in root.filters):

@@ -15,12 +15,14 @@ from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
+from bot.policy import COMPANY_CONTACT, COMPANY_EMAIL, COMPANY_NAME
+
 logger = logging.getLogger(__name__)
 
 APOLOGY = (
     "Beklager, noe gikk galt hos oss, og jeg kunne ikke fullføre dette nå. Forespørselen din "
-    "er kanskje ikke registrert. Kontakt KL Miljøvarme på tlf. +47 63 85 88 70 eller "
-    "biokjell@miljovarme.no, så hjelper vi deg."
+    f"er kanskje ikke registrert. Kontakt {COMPANY_NAME} på {COMPANY_CONTACT}, så hjelper vi "
+    "deg."
 )
 
 
@@ -28,7 +30,7 @@ MAX_MESSAGE_CHARS = 2000
 EMPTY_REPLY = "Jeg fikk en tom melding. Hva kan jeg hjelpe deg med?"
 TOO_LONG_REPLY = (
     f"Meldingen er for lang for meg (over {MAX_MESSAGE_CHARS} tegn). Skriv kort hva du lurer på, "
-    "eller send det som e-post til biokjell@miljovarme.no."
+    f"eller send det som e-post til {COMPANY_EMAIL}."
 )
 
 

@@ -76,24 +76,42 @@ def _write_private(path: Path, text: str) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the Alembic migrations (idempotent)."""
-    from bot.register.db import upgrade
+    from bot.register.db import describe_database, upgrade
 
     upgrade()
-    typer.echo("Database is up to date.")
+    typer.echo(f"Database {describe_database()} is up to date.")
 
 
 @customers_app.command("import")
-def customers_import(file: Path = typer.Argument(..., exists=True, readable=True)) -> None:
-    """Upsert customers from a CSV file, in one transaction (a bad row changes nothing)."""
+def customers_import(
+    file: Path = typer.Argument(..., exists=True, readable=True),
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="only into a register that has never had a customer (demo)"
+    ),
+) -> None:
+    """Upsert customers from a CSV file, in one transaction (a bad row changes nothing).
+
+    Erased customers are skipped; marketing the customer withdrew or that is on the
+    suppression list stays off; both are reported."""
     from bot.register.customers import CsvImportError, import_csv
     from bot.register.db import session_scope
 
     try:
         with session_scope() as s:
-            result = import_csv(s, file)
+            result = import_csv(s, file, if_empty=if_empty)
     except CsvImportError as exc:
         _fail(f"Import aborted, nothing written: {file.name} {exc}")
+    if result.skipped_not_empty:
+        typer.echo("The register already has customers: nothing imported (--if-empty).")
+        return
     typer.echo(f"Imported: {result.created} new, {result.updated} updated.")
+    if result.skipped_erased:
+        typer.echo(
+            f"Skipped {len(result.skipped_erased)} erased customer(s), never re-imported: "
+            + ", ".join(result.skipped_erased)
+        )
+    for number, channel, why in result.kept_off:
+        typer.echo(f"Kept marketing {channel} off for {number}: {why}.")
 
 
 @customers_app.command("export")
@@ -134,17 +152,29 @@ def customers_export(
 
 
 @customers_app.command("erase")
-def customers_erase(number: str, reason: str = typer.Option("erasure request", "--reason")) -> None:
-    """Erase a customer: delete what may go, keep what the law requires (and say why)."""
+def customers_erase(
+    number: str,
+    reason: str = typer.Option("erasure request", "--reason"),
+    request: Optional[str] = typer.Option(
+        None, "--request", help="the erasure ticket this fulfils (default: the verified ones)"
+    ),
+) -> None:
+    """Erase a customer: delete what may go, keep what the law requires (and say why), and
+    close the erasure ticket it fulfils."""
     from bot.register.customers import erase_customer
     from bot.register.db import session_scope
+    from bot.register.requests import RequestError
     from bot.stores import conversations
 
     try:
         with session_scope() as s:
-            report = erase_customer(s, number, actor="staff", reason=reason)
+            report = erase_customer(
+                s, number, actor=_actor(), reason=reason, request_reference=request
+            )
     except LookupError:
         _fail(f"No customer with number {number}.")
+    except RequestError as exc:
+        _fail(f"Nothing erased: {exc}.")
     erased_conversations = 0
     try:
         erased_conversations = conversations.erase_conversations(
@@ -156,6 +186,47 @@ def customers_erase(number: str, reason: str = typer.Option("erasure request", "
     typer.echo(f"Conversation events erased: {erased_conversations}.")
     for what, why in report.kept.items():
         typer.echo(f"Kept {what}: {why}.")
+    for ref in report.closed_requests:
+        typer.echo(f"Closed {ref} as done (what was kept and why is noted on the ticket).")
+    for ref in report.open_unverified:
+        typer.secho(
+            f"{ref} is an unverified erasure request: left open. Verify the identity, then "
+            f"close it with `klbot requests update {ref} --status ...`.",
+            fg="yellow",
+        )
+
+
+@customers_app.command("consent")
+def customers_consent(
+    number: str,
+    channel: str = typer.Option(..., "--channel", help="sms, email or post"),
+    grant: bool = typer.Option(
+        ..., "--grant/--withdraw", help="turn marketing on the channel on or off"
+    ),
+    reason: str = typer.Option(..., "--reason", help="why (e.g. the signed form of 3 May)"),
+) -> None:
+    """Record a customer's consent given or withdrawn outside the assistant (staff, with a
+    reason). Withdrawing also puts the registered contact point on the suppression list."""
+    from bot.register.customers import ConsentError, staff_consent
+    from bot.register.db import session_scope
+
+    if channel not in ("sms", "email", "post"):
+        _fail("--channel must be sms, email or post")
+    if len((reason or "").strip()) < 3:
+        _fail("--reason must say why (it is kept in the consent ledger)")
+    try:
+        with session_scope() as s:
+            staff_consent(s, number, channel, grant, actor=_actor(), reason=reason.strip())
+    except LookupError:
+        _fail(f"No customer with number {number}.")
+    except ConsentError as exc:
+        _fail(str(exc))
+    state = "on" if grant else "off"
+    typer.echo(f"Marketing {channel} for {number} is now {state} (recorded with the reason).")
+
+
+def _actor() -> str:
+    return f"staff:{os.environ.get('USER', 'unknown')}"
 
 
 @customers_app.command("unlock")
@@ -496,12 +567,38 @@ def retention_purge(dry_run: bool = typer.Option(False, "--dry-run")) -> None:
         typer.echo(f"{verb} {count} {what}.")
 
 
+def _database_problem(exc: BaseException) -> Optional[str]:
+    """A plain sentence for a database that is missing, empty or not migrated; None when the
+    error is something else."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from bot.register.db import describe_database
+
+    where = describe_database()
+    if isinstance(exc, (OperationalError, ProgrammingError)):
+        text = str(getattr(exc, "orig", exc)).lower()
+        if "no such table" in text or ("relation" in text and "does not exist" in text):
+            return (
+                f"The database {where} is empty or not migrated. Run `klbot db upgrade` "
+                "(and `klbot customers import FILE.csv`)."
+            )
+        return f"Cannot use the database {where} ({type(exc).__name__}). Is it running?"
+    return None
+
+
 def main() -> None:
     from bot.logging_setup import install_pii_filter
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     install_pii_filter()
-    app()
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - a sentence for staff instead of a traceback
+        message = _database_problem(exc)
+        if message is None:
+            raise
+        typer.secho(message, fg="red", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 import phonenumbers
+
+if TYPE_CHECKING:
+    from bot.register.models import Customer
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
 
@@ -43,3 +46,33 @@ def classify_contact(raw: Optional[str]) -> Optional[Tuple[str, str]]:
         return ("email", email) if email else None
     phone = normalize_phone(raw)
     return ("sms", phone) if phone else None
+
+
+def canonical_address(channel: str, address: Optional[str]) -> Optional[str]:
+    """The form a contact point is kept in: E.164 for sms, lower-case e-mail, and a postal
+    address with its spaces collapsed, lower-case. None when it does not fit the channel."""
+    if not address:
+        return None
+    if channel == "sms":
+        return normalize_phone(address)
+    if channel == "email":
+        return normalize_email(address)
+    if channel == "post":
+        if normalize_email(address) or normalize_phone(address):
+            return None  # an e-mail address or phone number is no postal address
+        return " ".join(address.split()).lower() or None
+    return None
+
+
+def postal_address(customer: Customer) -> Optional[str]:
+    parts = [customer.address, " ".join(p for p in (customer.postal_code, customer.city) if p)]
+    text = ", ".join(p for p in parts if p)
+    return canonical_address("post", text) if customer.address else None
+
+
+def registered_address(customer: Customer, channel: str) -> Optional[str]:
+    if channel == "sms":
+        return customer.phone
+    if channel == "email":
+        return customer.email
+    return postal_address(customer)

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot.register import audit
-from bot.register.contacts import normalize_email, normalize_phone
+from bot.policy.facts import policy_facts
+from bot.register import audit, consent
+from bot.register.contacts import normalize_email, normalize_phone, registered_address
 from bot.register.models import (
+    CHANNELS,
+    OPEN_STATUSES,
     Challenge,
     ChannelIdentity,
     Customer,
+    ErasureTombstone,
     OutboxMessage,
     PrivacyRequest,
-    Suppression,
     utcnow,
 )
+from bot.register.requests import RequestError, get_by_reference, update_status
 
 COLUMNS = [
     "customer_number",
@@ -36,32 +40,6 @@ COLUMNS = [
 ]
 BOOLEANS = {"true": True, "false": False}
 
-# What the privacy policy (bot/policy) states, given with every access/portability extract.
-POLICY_FACTS = {
-    "controller": "KL Miljøvarme, Langstranda 571, NO-1970 Hemnes; "
-    "tlf. +47 63 85 88 70, e-post biokjell@miljovarme.no",
-    "purposes": [
-        "Kundeadministrasjon, fakturering og gjennomføring av kjøp/avtaler",
-        "Markedsføring (nyhetsbrev, tilbud på SMS, e-post og brev) – kan reserveres mot",
-        "Kundeundersøkelser og analyser for å forbedre tjenestene",
-        "Oppfylle rettslige forpliktelser (regnskap og bokføring)",
-        "Rekruttering (søknader)",
-        "Sikkerhet og drift av nettsider og systemer",
-        "Besvare henvendelser",
-    ],
-    "recipients": [
-        "Databehandlere som leverer IT-tjenester, distribusjon og spedisjon, kommunikasjon",
-        "Offentlige myndigheter, politi og domstoler når loven krever det",
-    ],
-    "retention": [
-        "Opplysningene slettes når de ikke lenger er nødvendige for formålet",
-        "Regnskapsopplysninger oppbevares så lenge bokføringsloven krever",
-        "Søknader slettes etter 3 måneder",
-    ],
-    "rights": "Innsyn, retting, sletting, begrensning, protest, dataportabilitet, og klage "
-    "til Datatilsynet",
-}
-
 
 class CsvImportError(ValueError):
     def __init__(self, line: int, reason: str) -> None:
@@ -74,6 +52,11 @@ class CsvImportError(ValueError):
 class ImportResult:
     created: int = 0
     updated: int = 0
+    # customer numbers erased before: skipped, never brought back
+    skipped_erased: List[str] = field(default_factory=list)
+    # (customer number, channel, why) where the file said marketing on and it stays off
+    kept_off: List[Tuple[str, str, str]] = field(default_factory=list)
+    skipped_not_empty: bool = False
 
 
 @dataclass
@@ -82,6 +65,8 @@ class ErasureReport:
     erased: List[str] = field(default_factory=list)
     kept: Dict[str, str] = field(default_factory=dict)
     conversation_contacts: List[str] = field(default_factory=list)
+    closed_requests: List[str] = field(default_factory=list)
+    open_unverified: List[str] = field(default_factory=list)
 
 
 def find_by_contact(
@@ -149,8 +134,7 @@ def _parse_row(line: int, row: Dict[str, Optional[str]]) -> dict:
     return record
 
 
-def import_csv(s: Session, path, *, actor: str = "import") -> ImportResult:
-    """Upsert by customer_number in the caller's transaction; a bad row raises first."""
+def _read_csv(path) -> List[dict]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -167,31 +151,135 @@ def import_csv(s: Session, path, *, actor: str = "import") -> ImportResult:
                 records.append(record)
     except UnicodeDecodeError as exc:
         raise CsvImportError(0, "the file is not UTF-8") from exc
+    return records
+
+
+def is_empty(s: Session) -> bool:
+    """No customer and no erased customer number: a register nobody has used yet."""
+    customers = s.execute(select(func.count()).select_from(Customer)).scalar_one()
+    graves = s.execute(select(func.count()).select_from(ErasureTombstone)).scalar_one()
+    return customers == 0 and graves == 0
+
+
+def is_erased(s: Session, customer_number: str) -> bool:
+    return s.get(ErasureTombstone, str(customer_number).strip()) is not None
+
+
+def import_csv(s: Session, path, *, actor: str = "import", if_empty: bool = False) -> ImportResult:
+    """Upsert by customer_number in the caller's transaction; a bad row raises first.
+
+    What a customer asked for sticks: an erased customer number is skipped (and reported);
+    marketing is turned on only for a customer the import creates and never for a contact
+    point on the suppression list; for an existing customer the file can turn marketing off
+    but not on (consent comes from the person, or staff with a reason). ``if_empty``: do
+    nothing unless the register has never had a customer (``make run``'s demo data).
+    """
+    records = _read_csv(path)
     result = ImportResult()
+    if if_empty and not is_empty(s):
+        result.skipped_not_empty = True
+        return result
     for record in records:
-        customer = get_by_number(s, record["customer_number"])
-        if customer is None:
+        number = record["customer_number"]
+        customer = get_by_number(s, number)
+        if is_erased(s, number) or (customer is not None and customer.erased):
+            result.skipped_erased.append(number)
+            continue
+        wanted = {channel: record.pop(f"marketing_{channel}") for channel in CHANNELS}
+        new = customer is None
+        if new:
             customer = Customer(**record)
+            for channel in CHANNELS:
+                setattr(customer, f"marketing_{channel}", False)  # the ledger turns them on
             s.add(customer)
             s.flush()
             result.created += 1
             audit.record(s, actor=actor, action="create", entity="customer", entity_id=customer.id)
+            changed: List[str] = []
         else:
             changed = [k for k, v in record.items() if getattr(customer, k) != v]
             for key in changed:
                 setattr(customer, key, record[key])
-            if changed:
-                result.updated += 1
-                audit.record(
+        for channel in CHANNELS:
+            have = bool(getattr(customer, f"marketing_{channel}"))
+            address = registered_address(customer, channel)
+            if wanted[channel] and not have:
+                refusal = consent.may_grant(s, customer, channel, address, new=new)
+                if refusal is not None:
+                    result.kept_off.append((number, channel, refusal.why))
+                    continue
+                why = "permission in the imported file (new customer)"
+                consent.record(
                     s,
+                    channel=channel,
+                    granted=True,
+                    customer=customer,
+                    source=consent.IMPORT,
                     actor=actor,
-                    action="update",
-                    entity="customer",
-                    entity_id=customer.id,
-                    changes={"fields": changed},
+                    reason=why,
                 )
+                changed.append(f"marketing_{channel}")
+            elif have and (not wanted[channel] or consent.is_suppressed(s, channel, address)):
+                why = (
+                    "the contact point is on the suppression list"
+                    if wanted[channel]
+                    else "no permission in the imported file"
+                )
+                if wanted[channel]:
+                    result.kept_off.append((number, channel, why))
+                consent.record(
+                    s,
+                    channel=channel,
+                    granted=False,
+                    customer=customer,
+                    source=consent.IMPORT,
+                    actor=actor,
+                    reason=why,
+                )
+                changed.append(f"marketing_{channel}")
+        if changed and not new:
+            result.updated += 1
+            audit.record(
+                s,
+                actor=actor,
+                action="update",
+                entity="customer",
+                entity_id=customer.id,
+                changes={"fields": changed},
+            )
     s.flush()
     return result
+
+
+class ConsentError(ValueError):
+    pass
+
+
+def staff_consent(
+    s: Session, customer_number: str, channel: str, grant: bool, *, actor: str, reason: str
+) -> None:
+    """Consent given or withdrawn outside the assistant, recorded by staff with a reason.
+
+    Withdrawing puts the registered contact point on the suppression list too; granting
+    takes it off (the person said yes on this channel) and turns the permission on."""
+    customer = get_by_number(s, customer_number)
+    if customer is None or customer.erased:
+        raise LookupError(f"no customer {customer_number}")
+    if not (reason or "").strip():
+        raise ConsentError("a consent change needs a reason")
+    address = registered_address(customer, channel)
+    if grant and address is None:
+        raise ConsentError(f"customer {customer_number} has no contact point for {channel}")
+    consent.record(
+        s,
+        channel=channel,
+        granted=grant,
+        address=address,
+        customer=customer,
+        source=consent.STAFF,
+        actor=actor,
+        reason=reason,
+    )
 
 
 def _iso(value) -> Optional[str]:
@@ -203,20 +291,18 @@ def export_customer(s: Session, customer_number: str) -> dict:
     customer = get_by_number(s, customer_number)
     if customer is None:
         raise LookupError(f"no customer {customer_number}")
-    suppressed = []
-    for channel, address in (("sms", customer.phone), ("email", customer.email)):
-        if (
-            address
-            and s.execute(
-                select(Suppression).where(
-                    Suppression.channel == channel, Suppression.address == address
-                )
-            ).first()
-        ):
-            suppressed.append(channel)
+    suppressed = [
+        channel
+        for channel in CHANNELS
+        if consent.is_suppressed(s, channel, registered_address(customer, channel))
+    ]
     requests = s.execute(
         select(PrivacyRequest).where(PrivacyRequest.customer_id == customer.id)
     ).scalars()
+    # the policy's facts, quoted; the supervisory authority is not in the policy but GDPR
+    # Art. 15(1)(f) requires the extract to name it, so it stands apart from the quotes
+    policy = policy_facts()
+    authority = policy.pop("complaint_to")
     return {
         "format": "klbot-customer-export/1",
         "exported_at": utcnow().isoformat(),
@@ -247,32 +333,74 @@ def export_customer(s: Session, customer_number: str) -> dict:
             }
             for r in requests
         ],
-        "policy": POLICY_FACTS,
+        "policy": policy,
+        "supervisory_authority": authority,
     }
 
 
-def erase_customer(s: Session, customer_number: str, *, actor: str, reason: str) -> ErasureReport:
-    """Delete or anonymise what may go; keep what the law requires, saying why."""
+ERASED_DETAILS = ("contact_given", "new_value")  # what a ticket may hold of the person
+
+
+def erase_customer(
+    s: Session,
+    customer_number: str,
+    *,
+    actor: str,
+    reason: str,
+    request_reference: Optional[str] = None,
+) -> ErasureReport:
+    """Delete or anonymise what may go; keep what the law requires, saying why; remember the
+    number (a tombstone) so no import brings the person back; close the erasure ticket(s)
+    this fulfils: ``request_reference``, or else every verified open erasure ticket of the
+    customer (an unverified one is left open and reported: its identity is not checked)."""
     customer = get_by_number(s, customer_number)
     if customer is None:
         raise LookupError(f"no customer {customer_number}")
     report = ErasureReport(customer_number=customer.customer_number)
     report.conversation_contacts = [c for c in (customer.phone, customer.email) if c]
     contacts = list(report.conversation_contacts)
+    registered = [registered_address(customer, channel) for channel in CHANNELS]
     if contacts:
         s.execute(delete(OutboxMessage).where(OutboxMessage.to.in_(contacts)))
         if customer.phone:
             s.execute(delete(ChannelIdentity).where(ChannelIdentity.phone == customer.phone))
     s.execute(delete(Challenge).where(Challenge.customer_id == customer.id))
+    for channel in CHANNELS:
+        if getattr(customer, f"marketing_{channel}"):
+            consent.record(
+                s,
+                channel=channel,
+                granted=False,
+                customer=customer,
+                source=consent.STAFF,
+                actor=actor,
+                reason="erasure",
+            )
+    consent.forget_contact_points(s, [a for a in registered if a])
     for attr in ("name", "address", "postal_code", "city", "phone", "email", "contact_person"):
         setattr(customer, attr, None)
-    customer.marketing_sms = customer.marketing_email = customer.marketing_post = False
     customer.erased_at = utcnow()
-    s.execute(
-        update(PrivacyRequest)
-        .where(PrivacyRequest.customer_id == customer.id)
-        .values(conversation_id=None)
+    if s.get(ErasureTombstone, customer.customer_number) is None:
+        s.add(
+            ErasureTombstone(
+                customer_number=customer.customer_number,
+                erased_at=customer.erased_at,
+                request_reference=request_reference,
+            )
+        )
+    tickets = list(
+        s.execute(
+            select(PrivacyRequest)
+            .where(PrivacyRequest.customer_id == customer.id)
+            .order_by(PrivacyRequest.id)
+        ).scalars()
     )
+    for ticket in tickets:
+        ticket.conversation_id = None
+        if any(key in (ticket.details or {}) for key in ERASED_DETAILS):
+            ticket.details = {
+                k: v for k, v in (ticket.details or {}).items() if k not in ERASED_DETAILS
+            }
     report.erased = [
         "name, address, postal code, city, phone, e-mail, contact person",
         "marketing permissions",
@@ -280,12 +408,13 @@ def erase_customer(s: Session, customer_number: str, *, actor: str, reason: str)
     ]
     report.kept = {
         "customer_number": "the key of invoices and accounting records, which the Bookkeeping "
-        "Act (bokføringsloven) requires us to keep for 5 years",
+        "Act (bokføringsloven) requires us to keep for 5 years; an import skips it from now on",
         "suppressions": "the contact points that must get no marketing stay on the "
         "suppression list, so that the person is not contacted again",
         "requests": "the tickets (without contact details) document that we handled the "
         "person's requests (GDPR Art. 5(2) accountability)",
     }
+    _close_erasure_tickets(s, tickets, report, actor=actor, reference=request_reference)
     audit.record(
         s,
         actor=actor,
@@ -295,3 +424,38 @@ def erase_customer(s: Session, customer_number: str, *, actor: str, reason: str)
         reason=reason,
     )
     return report
+
+
+def _close_erasure_tickets(
+    s: Session,
+    tickets: List[PrivacyRequest],
+    report: ErasureReport,
+    *,
+    actor: str,
+    reference: Optional[str],
+) -> None:
+    if reference:
+        ticket = get_by_reference(s, reference)
+        if ticket is None or ticket.kind != "erasure":
+            raise RequestError(f"no erasure request {reference}")
+        if ticket.customer_id not in (None, tickets[0].customer_id if tickets else None):
+            raise RequestError(f"{ticket.reference} is another customer's request")
+        chosen = [ticket]
+    else:
+        chosen = [t for t in tickets if t.kind == "erasure" and t.status in OPEN_STATUSES]
+    kept = "; ".join(f"{what}: {why}" for what, why in report.kept.items())
+    note = f"Erased ({'; '.join(report.erased)}). Kept {kept}."
+    for ticket in chosen:
+        if ticket.status == "received" and not reference:
+            report.open_unverified.append(ticket.reference)
+            continue
+        steps = {
+            "received": ["verified", "in_progress", "done"],
+            "verified": ["in_progress", "done"],
+        }
+        for status in steps.get(ticket.status, ["done"] if ticket.status == "in_progress" else []):
+            update_status(s, ticket.reference, status, note=note, actor=actor)
+        details = dict(ticket.details or {})
+        details["erasure"] = {"erased": report.erased, "kept": report.kept}
+        ticket.details = details
+        report.closed_requests.append(ticket.reference)

@@ -107,6 +107,14 @@ def session_scope(url: Optional[str] = None) -> Iterator[Session]:
         session.close()
 
 
+def describe_database(url: Optional[str] = None) -> str:
+    """Which database this is, for people: the URL without user name and password."""
+    parsed = make_url(database_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return f"sqlite:///{parsed.database or ':memory:'}"
+    return parsed.set(username=None, password=None).render_as_string(hide_password=True)
+
+
 def dispose(url: Optional[str] = None) -> None:
     """Close the pooled connections of ``url`` (tests and forked workers use this)."""
     resolved = database_url(url)

@@ -116,6 +116,48 @@ class Suppression(Base):
     created_at: Mapped[datetime] = Column(UTCDateTime, default=utcnow)
 
 
+class ConsentEvent(Base):
+    """One entry of the consent ledger (added in 0004): an opt-out or opt-in of marketing on
+    one channel, from the person (the channel they used), staff (with a reason) or an import.
+
+    The scope is the contact point (``address``, canonical: what the suppression list holds)
+    and/or the customer (``customer_id``: the customer's ``marketing_<channel>`` flag). The
+    suppression list and the flags are derived from this ledger (bot.register.consent).
+    """
+
+    __tablename__ = "consent_events"
+    __table_args__ = (
+        Index("ix_consent_events_address", "channel", "address"),
+        Index("ix_consent_events_customer", "customer_id", "channel"),
+    )
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    channel: Mapped[str] = Column(String(10), nullable=False)  # sms, email, post
+    granted: Mapped[bool] = Column(Boolean, nullable=False)  # False: opt-out, True: opt-in
+    address: Mapped[Optional[str]] = Column(String(300))
+    customer_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("customers.id", ondelete="SET NULL")
+    )
+    source: Mapped[str] = Column(String(30), nullable=False)  # person's channel, staff, import
+    actor: Mapped[str] = Column(String(100), nullable=False)
+    reason: Mapped[Optional[str]] = Column(Text)
+    request_reference: Mapped[Optional[str]] = Column(String(20))
+
+
+class ErasureTombstone(Base):
+    """An erased customer number (added in 0004): imports skip it for good.
+
+    The number itself, nothing else: customer numbers are short digit strings, so a hash of
+    one would be reversed by trying them all and protect nothing; the number stays on the
+    invoices the Bookkeeping Act keeps anyway. Kept even after the customer row is gone.
+    """
+
+    __tablename__ = "erasure_tombstones"
+    customer_number: Mapped[str] = Column(String(20), primary_key=True)
+    erased_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    request_reference: Mapped[Optional[str]] = Column(String(20))
+
+
 class PrivacyRequest(Base):
     __tablename__ = "privacy_requests"
     __table_args__ = (Index("ix_privacy_requests_kind_status", "kind", "status"),)

@@ -1,83 +1,71 @@
 """Marketing opt-out: the suppression list (customers or not) and the customers' flags.
 
-An opt-out needs no proof of identity and takes effect at once. It is idempotent and safe
-under concurrency: a suppression is one ``INSERT ... ON CONFLICT DO NOTHING`` on the unique
-(channel, address), so any number of processes opting the same contact point out at once
-leave exactly one row, and every call records its own ``opt_out`` ticket (status done).
+An opt-out needs no proof of identity and takes effect at once. Every opt-out and opt-in is
+an event of the consent ledger (bot.register.consent), which alone writes the list and the
+flags. Safe under concurrency: a suppression is one ``INSERT ... ON CONFLICT DO NOTHING`` on
+the unique (channel, address), so any number of processes opting the same contact point out
+at once leave exactly one row, and every call records its own ``opt_out`` ticket (done).
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, List, NamedTuple, Optional
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.register import audit
-from bot.register.contacts import normalize_email, normalize_phone
-from bot.register.models import CHANNELS, Customer, PrivacyRequest, Suppression, utcnow
+from bot.register import consent
+from bot.register.contacts import (  # noqa: F401 - re-exported: callers import them here
+    canonical_address,
+    normalize_email,
+    normalize_phone,
+    postal_address,
+    registered_address,
+)
+from bot.register.models import CHANNELS, Customer, PrivacyRequest, Suppression
 from bot.register.requests import create_request
-from bot.register.sql import insert_ignore
-
-
-def canonical_address(channel: str, address: Optional[str]) -> Optional[str]:
-    """The form a contact point is kept in: E.164 for sms, lower-case e-mail, and a postal
-    address with its spaces collapsed, lower-case. None when it does not fit the channel."""
-    if not address:
-        return None
-    if channel == "sms":
-        return normalize_phone(address)
-    if channel == "email":
-        return normalize_email(address)
-    if channel == "post":
-        if normalize_email(address) or normalize_phone(address):
-            return None  # an e-mail address or phone number is no postal address
-        return " ".join(address.split()).lower() or None
-    return None
-
-
-def postal_address(customer: Customer) -> Optional[str]:
-    parts = [customer.address, " ".join(p for p in (customer.postal_code, customer.city) if p)]
-    text = ", ".join(p for p in parts if p)
-    return canonical_address("post", text) if customer.address else None
-
-
-def registered_address(customer: Customer, channel: str) -> Optional[str]:
-    if channel == "sms":
-        return customer.phone
-    if channel == "email":
-        return customer.email
-    return postal_address(customer)
 
 
 def suppress(s: Session, channel: str, address: str, source_channel: str) -> bool:
-    """Put (channel, address) on the list; True if it was not there yet. Never raises on a
-    duplicate, also when another process inserts the same row at the same moment."""
-    return insert_ignore(
-        s,
-        Suppression.__table__,
-        {
-            "channel": channel,
-            "address": address,
-            "source_channel": source_channel,
-            "created_at": utcnow(),
-        },
-        ["channel", "address"],
+    """Opt (channel, address) out through the ledger; True if it was not on the list yet.
+    Never raises on a duplicate, also when another process does the same at the same time."""
+    was = consent.is_suppressed(s, channel, address)
+    consent.record(
+        s, channel=channel, granted=False, address=address, source=source_channel, actor="system"
     )
+    return not was
 
 
-def _customers_with(s: Session, phone: Optional[str], email: Optional[str]) -> List[Customer]:
+def _customers_with(
+    s: Session, phone: Optional[str], email: Optional[str], postal: Optional[str] = None
+) -> List[Customer]:
     conditions = []
     if phone:
         conditions.append(Customer.phone == phone)
     if email:
         conditions.append(Customer.email == email)
+    if postal:
+        # postal addresses are compared in their canonical form, which SQL cannot build
+        conditions.append(Customer.address.isnot(None))
     if not conditions:
         return []
     query = (
         select(Customer).where(or_(*conditions), Customer.erased_at.is_(None)).order_by(Customer.id)
     )
-    return list(s.execute(query).scalars())
+    found = list(s.execute(query).scalars())
+    return [
+        c
+        for c in found
+        if (phone and c.phone == phone)
+        or (email and c.email == email)
+        or (postal and postal_address(c) == postal)
+    ]
+
+
+class _Pending(NamedTuple):
+    channel: str
+    address: Optional[str]
+    customer: Optional[Customer]
 
 
 def opt_out(
@@ -101,43 +89,33 @@ def opt_out(
     email = normalize_email(given) if "@" in given else None
 
     suppressed: List[Dict[str, str]] = []
+    events: List[_Pending] = []
 
-    def add(channel: str, value: Optional[str]) -> None:
-        if value and {"channel": channel, "address": value} not in suppressed:
-            suppress(s, channel, value, source_channel)
+    def add(channel: str, value: Optional[str], customer: Optional[Customer] = None) -> None:
+        if value and {"channel": channel, "address": value} in suppressed:
+            value = None  # already on the list in this opt-out
+        if value is None and customer is None:
+            return
+        events.append(_Pending(channel, value, customer))
+        if value:
             suppressed.append({"channel": channel, "address": value})
 
     for channel in channels:
         add(channel, canonical_address(channel, given))
     # a customer reached at this contact point loses the chosen permissions, and the
     # contact points the register holds for those channels go on the list as well
-    matched = _customers_with(s, phone, email)
+    postal = canonical_address("post", given) if not (phone or email) else None
+    matched = _customers_with(s, phone, email, postal)
     for customer in matched:
-        changed = {}
         for channel in channels:
-            flag = f"marketing_{channel}"
-            if getattr(customer, flag):
-                setattr(customer, flag, False)
-                changed[flag] = [True, False]
-            add(channel, registered_address(customer, channel))
-        if changed:
-            customer.updated_at = utcnow()
-            audit.record(
-                s,
-                actor=actor,
-                action="opt_out",
-                entity="customer",
-                entity_id=customer.id,
-                reason="marketing opt-out",
-                changes=changed,
-            )
+            add(channel, registered_address(customer, channel), customer)
     proved = normalize_phone(verified_phone or "")
     verified = bool(proved and phone and proved == phone)
     primary = next(
         (x["address"] for x in suppressed if x["address"] in (phone, email)),
         canonical_address(channels[0], given) or " ".join(given.split()),
     )
-    return create_request(
+    request = create_request(
         s,
         kind="opt_out",
         channel=source_channel,
@@ -148,38 +126,57 @@ def opt_out(
         status="done",
         actor=actor,
     )
+    for item in events:
+        consent.record(
+            s,
+            channel=item.channel,
+            granted=False,
+            address=item.address,
+            customer=item.customer,
+            source=source_channel,
+            actor=actor,
+            reason="marketing opt-out",
+            request_reference=request.reference,
+        )
+    return request
 
 
-def opt_in(s: Session, *, channel: str, address: str, actor: str) -> bool:
-    """Take (channel, address) off the list again (an explicit yes, e.g. SMS START)."""
+def opt_in(s: Session, *, channel: str, address: str, actor: str, source: str = "") -> bool:
+    """The person's explicit yes (SMS START + JA): the contact point comes off the list and
+    the customers reached there get marketing on the channel again. True if it was listed."""
     canonical = canonical_address(channel, address)
     if canonical is None:
         return False
-    result = s.execute(
-        delete(Suppression).where(Suppression.channel == channel, Suppression.address == canonical)
+    was = consent.is_suppressed(s, channel, canonical)
+    source = source or actor
+    phone = canonical if channel == "sms" else None
+    email = canonical if channel == "email" else None
+    matched = _customers_with(s, phone, email)
+    consent.record(
+        s,
+        channel=channel,
+        granted=True,
+        address=canonical,
+        customer=matched[0] if matched else None,
+        source=source,
+        actor=actor,
+        reason="explicit yes",
     )
-    if result.rowcount:
-        audit.record(
+    for customer in matched[1:]:
+        consent.record(
             s,
+            channel=channel,
+            granted=True,
+            customer=customer,
+            source=source,
             actor=actor,
-            action="opt_in",
-            entity="suppression",
             reason="explicit yes",
-            changes={"channel": channel},
         )
-    return bool(result.rowcount)
+    return was
 
 
 def is_suppressed(s: Session, channel: str, address: str) -> bool:
-    canonical = canonical_address(channel, address)
-    return bool(
-        canonical
-        and s.execute(
-            select(Suppression.id).where(
-                Suppression.channel == channel, Suppression.address == canonical
-            )
-        ).first()
-    )
+    return consent.is_suppressed(s, channel, canonical_address(channel, address))
 
 
 def list_suppressions(s: Session, channel: Optional[str] = None) -> List[Suppression]:

@@ -75,9 +75,16 @@ def test_opt_out_of_all_channels_with_a_mobile_number(assistant):
     turns = conversation(
         assistant, new_sender("optout-all"), "jeg vil ikke ha reklame", "alle", "+47 480 11 223"
     )
-    assert "Ferdig" in joined(turns[-1]), turns
-    assert "SMS, e-post og brev" in joined(turns[-1])
-    assert normalize_phone("48011223") in {row["address"] for row in suppressions(assistant.env)}
+    reply = joined(turns[-1])
+    assert "Ferdig" in reply, turns
+    # SMS is stopped for the number itself; e-mail and post only for a customer registered
+    # with it, and the reply says exactly that (the same words for a customer or not)
+    assert "reklame fra KL Miljøvarme på SMS" in reply and "kundeforhold" in reply, reply
+    assert "reklame på e-post og brev" in reply, reply
+    rows = {(row["channel"], row["address"]) for row in suppressions(assistant.env)}
+    assert {(c, a) for c, a in rows if a == normalize_phone("48011223")} == {
+        ("sms", normalize_phone("48011223"))
+    }
 
 
 def test_invalid_number_is_asked_for_again_and_nothing_is_written(assistant):

@@ -132,8 +132,9 @@ def test_correction_records_the_field_and_the_new_value(assistant):
     sender = new_sender("correction")
     turns = verify(assistant, sender, "jeg vil rette opplysningene mine", KNOWN_EMAIL, KNOWN_EMAIL)
     assert "Hvilken opplysning" in joined(turns[-1]), turns
-    turns = conversation(assistant, sender, "adressen", "Storgata 5, 8646 Korgen")
+    turns = conversation(assistant, sender, "adressen", "Storgata 5, 8646 Korgen", "ja")
     assert "adresse" in joined(turns[0]), turns
+    assert "Stemmer dette: ny adresse «Storgata 5, 8646 Korgen»?" in joined(turns[1]), turns
     ticket = by_reference(assistant.env, reference_in(turns[-1]))
     assert ticket["kind"] == "correction" and ticket["verified"] is True
     assert ticket["details"]["field"] == "address"
@@ -143,11 +144,29 @@ def test_correction_records_the_field_and_the_new_value(assistant):
 def test_correction_of_the_phone_number_is_normalised_and_a_bad_one_asked_again(assistant):
     sender = new_sender("correction-phone")
     verify(assistant, sender, "noe av det dere har om meg er feil", KNOWN_EMAIL, KNOWN_EMAIL)
-    turns = conversation(assistant, sender, "telefon", "12", "975 27 745")
+    turns = conversation(assistant, sender, "telefon", "12", "975 27 745", "ja")
     assert "telefonnummer" in joined(turns[0]), turns
     assert "gyldig norsk mobilnummer" in joined(turns[1]), turns
+    assert "«+4797527745»" in joined(turns[2]), turns
     ticket = by_reference(assistant.env, reference_in(turns[-1]))
     assert ticket["details"] == {**ticket["details"], "field": "phone", "new_value": "+4797527745"}
+
+
+def test_a_correction_answered_with_the_field_name_or_a_no_is_asked_again(assistant):
+    sender = new_sender("correction-field-name")
+    verify(assistant, sender, "adressen min er feil", KNOWN_EMAIL, KNOWN_EMAIL)
+    before = len(requests_json(assistant.env))
+    turns = conversation(
+        assistant, sender, "adresse", "Storgata 5", "Storgata 5, 8646 Korgen", "nei"
+    )
+    assert "ikke navnet på den" in joined(turns[0]), turns
+    assert "postnummer" in joined(turns[1]), turns
+    assert "Stemmer dette" in joined(turns[2]), turns
+    assert "adresse" in joined(turns[3]) and "?" in joined(turns[3]), turns
+    assert len(requests_json(assistant.env)) == before  # nothing written before a yes
+    turns = conversation(assistant, sender, "Storgata 7, 8646 Korgen", "ja")
+    ticket = by_reference(assistant.env, reference_in(turns[-1]))
+    assert ticket["details"]["new_value"] == "Storgata 7, 8646 Korgen"
 
 
 def test_erasure_says_what_the_law_makes_us_keep(assistant):
