@@ -197,20 +197,6 @@ def apologise(dispatcher: CollectingDispatcher) -> List[EventType]:
     return [SlotSet("register_error", True)]
 
 
-def lookup_customer(session: Any, identifier: Optional[str]) -> Any:
-    """The customer whose e-mail or phone is ``identifier``, or None."""
-    from bot.register.contacts import classify_contact
-    from bot.register.customers import find_by_contact
-
-    found = classify_contact(identifier or "")
-    if not found:
-        return None
-    kind, value = found
-    if kind == "email":
-        return find_by_contact(session, email=value)
-    return find_by_contact(session, phone=value)
-
-
 # --- the latest message -----------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.policy.facts import policy_facts
 from bot.register import audit, consent
 from bot.register.contacts import normalize_email, normalize_phone, registered_address
+from bot.register.lookup import find_by_contact, get_by_number  # noqa: F401 (re-exported)
 from bot.register.models import (
     CHANNELS,
     OPEN_STATUSES,
@@ -67,36 +68,6 @@ class ErasureReport:
     conversation_contacts: List[str] = field(default_factory=list)
     closed_requests: List[str] = field(default_factory=list)
     open_unverified: List[str] = field(default_factory=list)
-
-
-def find_by_contact(
-    s: Session, *, email: Optional[str] = None, phone: Optional[str] = None
-) -> Optional[Customer]:
-    if email:
-        value = normalize_email(email)
-        column = Customer.email
-    elif phone:
-        value = normalize_phone(phone)
-        column = Customer.phone
-    else:
-        return None
-    if value is None:
-        return None
-    return (
-        s.execute(
-            select(Customer)
-            .where(column == value, Customer.erased_at.is_(None))
-            .order_by(Customer.id)
-        )
-        .scalars()
-        .first()
-    )
-
-
-def get_by_number(s: Session, customer_number: str) -> Optional[Customer]:
-    return s.execute(
-        select(Customer).where(Customer.customer_number == str(customer_number).strip())
-    ).scalar_one_or_none()
 
 
 def _parse_row(line: int, row: Dict[str, Optional[str]]) -> dict:

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.register import audit, outbox, verification
-from bot.register.contacts import classify_contact, normalize_phone
-from bot.register.customers import find_by_contact
+from bot.register.contacts import normalize_phone
 from bot.register.db import session_scope
+from bot.register.lookup import find_by_contact, find_customer
 from bot.register.models import Challenge, ChannelIdentity, Customer, utcnow
 from bot.register.requests import Submitted, customer_tickets, submit_request_in
 from bot.register.wording import TicketView
@@ -53,14 +53,6 @@ class Checked:
 class Proof:
     customer_id: int
     method: str  # otp_sms | otp_email | channel_twilio_sms | channel_telegram
-
-
-def _customer_for(s: Session, identifier: Optional[str]) -> Optional[Customer]:
-    found = classify_contact(identifier or "")
-    if not found:
-        return None
-    kind, value = found
-    return find_by_contact(s, email=value) if kind == "email" else find_by_contact(s, phone=value)
 
 
 # --- the check ----------------------------------------------------------------------------
@@ -165,7 +157,7 @@ def verified_customer_for(conversation_id: str, identifier: Optional[str]) -> Op
     """The register's answer: is the customer that ``identifier`` names verified in this
     conversation (code answered within ``VERIFIED_FOR``, or a channel proof)?"""
     with session_scope() as s:
-        return _proof(s, conversation_id, _customer_for(s, identifier))
+        return _proof(s, conversation_id, find_customer(s, identifier))
 
 
 def channel_proved_customer(conversation_id: str) -> Optional[str]:
@@ -201,7 +193,7 @@ def submit_rights_request(
     "someone asked on your behalf" notice goes to a person at most once a day. An unknown
     person gets nothing sent; a repeat gets no second confirmation."""
     with session_scope() as s:
-        customer = _customer_for(s, identifier)
+        customer = find_customer(s, identifier)
         proof = _proof(s, conversation_id, customer)
         submitted = submit_request_in(
             s,
@@ -242,7 +234,7 @@ def tickets_if_verified(
     """What the verified person may see of their tickets (open, and lately closed), or None
     when the register holds no proof for this conversation."""
     with session_scope() as s:
-        customer = _customer_for(s, identifier)
+        customer = find_customer(s, identifier)
         if _proof(s, conversation_id, customer) is None:
             return None
         return customer_tickets(s, customer.id)

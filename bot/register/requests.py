@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from bot.register import audit, staff, wording
 from bot.register.contacts import classify_contact
-from bot.register.customers import find_by_contact
 from bot.register.db import session_scope
+from bot.register.lookup import find_customer
 from bot.register.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -237,15 +237,6 @@ class Submitted:
     attempts: int
     merged: bool
     customer_contact: Optional[Tuple[str, str]]  # where the register reaches the customer
-
-
-def find_customer(s: Session, identifier: Optional[str]) -> Optional[Customer]:
-    """The (not erased) customer whose e-mail or phone ``identifier`` is, or None."""
-    found = classify_contact(identifier or "")
-    if not found:
-        return None
-    kind, value = found
-    return find_by_contact(s, email=value) if kind == "email" else find_by_contact(s, phone=value)
 
 
 def registered_contact(customer: Customer, identifier: Optional[str]) -> Optional[Tuple[str, str]]:

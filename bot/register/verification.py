@@ -28,7 +28,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.register.contacts import classify_contact
-from bot.register.customers import find_by_contact
+from bot.register.lookup import find_by_contact
 from bot.register.models import Challenge, CodeFailure, Customer, utcnow
 
 LIFETIME = timedelta(minutes=10)

@@ -191,12 +191,15 @@ def test_erase_closes_the_verified_erasure_ticket_with_what_was_kept(register):
     result = cli(register, "customers", "erase", "10001")
     assert f"Closed {verified} as done" in result.stdout
     assert f"{unverified} is an unverified erasure request: left open" in result.stdout
-    shown = json.loads(cli(register, "requests", "show", verified).stdout)
+    shown = json.loads(cli(register, "requests", "show", verified, "--json").stdout)
     assert shown["status"] == "done"
     assert "bokføringsloven" in shown["details"]["notes"][-1]["note"]
     assert "contact_given" not in shown["details"]
     assert "customer_number" in shown["details"]["erasure"]["kept"]
-    assert json.loads(cli(register, "requests", "show", unverified).stdout)["status"] == "received"
+    assert (
+        json.loads(cli(register, "requests", "show", unverified, "--json").stdout)["status"]
+        == "received"
+    )
 
 
 def test_erase_with_a_named_ticket_closes_that_one(register):
