@@ -125,7 +125,7 @@ def test_what_the_customer_asked_for_sticks_and_no_log_line_names_a_contact_poin
     assert len(json.loads(klbot(env, "requests", "list", "--json").stdout)) == before
     turns = say(sticky, chat, "ja")
     reference = reference_in(turns[-1])
-    ticket = json.loads(klbot(env, "requests", "show", reference).stdout)
+    ticket = json.loads(klbot(env, "requests", "show", reference, "--json").stdout)
     assert ticket["details"]["field"] == "address"
     assert ticket["details"]["new_value"] == NEW_ADDRESS
 
