@@ -82,23 +82,6 @@ REQUEST_SLOTS = [
     "requested_slot",
 ]
 
-KIND_TEXT = {
-    "opt_out": "stopp av reklame",
-    "access": "innsyn",
-    "correction": "retting",
-    "erasure": "sletting",
-    "restriction": "begrensning av behandlingen",
-    "objection": "protest mot behandling",
-    "portability": "dataportabilitet",
-    "complaint": "klage",
-}
-STATUS_TEXT = {
-    "received": "mottatt",
-    "verified": "mottatt, identitet bekreftet",
-    "in_progress": "under behandling",
-    "done": "ferdig",
-    "rejected": "avslått",
-}
 CHANNEL_TEXT = {"sms": "SMS", "email": "e-post", "post": "brev"}
 CHANNEL_ORDER = ["sms", "email", "post"]
 

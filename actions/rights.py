@@ -20,7 +20,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import (
-    KIND_TEXT,
     RegisterUnavailable,
     apologise,
     contact_in_message,
@@ -38,6 +37,7 @@ from actions.base import (
 )
 from bot.policy import COMPANY_CONTACT
 from bot.register import corrections, identity
+from bot.register.wording import KIND_TEXT
 
 logger = logging.getLogger(__name__)
 
