@@ -112,6 +112,29 @@ def test_cancel_in_the_middle_of_a_form_writes_no_ticket(assistant):
     assert "3 måneder" in joined(texts(assistant, sender, "hvor lenge lagrer dere opplysningene?"))
 
 
+def test_no_forget_it_when_asked_for_the_contact_point_cancels(assistant):
+    before = len(requests_json(assistant.env))
+    for message in ("nei, glem det", "nei"):
+        turns = conversation(assistant, new_sender("forget"), "jeg vil ha innsyn", message)
+        assert "avbrutt" in joined(turns[-1]) and "gyldig" not in joined(turns[-1]), turns
+    assert len(requests_json(assistant.env)) == before
+
+
+def test_the_code_question_after_a_policy_question_claims_no_new_code(assistant):
+    sender = new_sender("midcode")
+    turns = conversation(assistant, sender, "jeg vil ha innsyn", KNOWN_EMAIL)
+    assert "nå sendt" in joined(turns[-1])  # the code was sent in this turn
+    code = latest_code(assistant.env, KNOWN_EMAIL)
+    sent = len(messages_to(assistant.env, KNOWN_EMAIL))
+    answer = joined(texts(assistant, sender, "hvor lenge lagrer dere opplysningene?"))
+    assert "3 måneder" in answer and "engangskoden" in answer, answer
+    assert "nå sendt" not in answer and "ny kode" not in answer, answer
+    assert len(messages_to(assistant.env, KNOWN_EMAIL)) == sent
+    turns = conversation(assistant, sender, code)
+    ticket = by_reference(assistant.env, reference_in(turns[-1]))
+    assert ticket["verified"] is True
+
+
 def test_a_policy_question_in_the_middle_of_a_form_is_answered_and_the_form_goes_on(assistant):
     sender = new_sender("midform")
     turns = conversation(
