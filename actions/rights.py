@@ -103,7 +103,9 @@ PROCESSING_WORDS = re.compile(
     re.IGNORECASE,
 )
 PROCESSING_AFTER_TIL = re.compile(
-    r"\btil\s+(?!(?:at|å|meg|deg|dere|oss|det|dette|noe|noen|alt|andre)\b)[^\W\d_]{4,}",
+    r"\btil\s+(?!(?:at|å|meg|deg|dere|oss|det|dette|noe|noen|alt|andre)\b)"
+    r"(?!(?:person)?opplysning|data|informasjon|info\b|kunde(?:forhold|nummer)?\b)"
+    r"[^\W\d_]{4,}",
     re.IGNORECASE,
 )
 _CONTACTS = re.compile(r"\S+@\S+|\+?\d[\d \-.]{6,}\d")

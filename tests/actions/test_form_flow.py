@@ -311,6 +311,12 @@ async def test_after_the_verification_has_lapsed_the_code_is_asked_again(registe
         ),
         ("jeg vil protestere", "request_objection", "objection", False),
         (
+            "jeg vil begrense tilgangen til opplysningene mine",
+            "request_restriction",
+            "restriction",
+            False,
+        ),
+        (
             "jeg vil begrense behandlingen av opplysningene mine",
             "request_restriction",
             "restriction",
