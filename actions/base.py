@@ -82,28 +82,13 @@ REQUEST_SLOTS = [
     "requested_slot",
 ]
 
-KIND_TEXT = {
-    "opt_out": "stopp av reklame",
-    "access": "innsyn",
-    "correction": "retting",
-    "erasure": "sletting",
-    "restriction": "begrensning av behandlingen",
-    "objection": "protest mot behandling",
-    "portability": "dataportabilitet",
-    "complaint": "klage",
-}
-STATUS_TEXT = {
-    "received": "mottatt",
-    "verified": "mottatt, identitet bekreftet",
-    "in_progress": "under behandling",
-    "done": "ferdig",
-    "rejected": "avslått",
-}
 CHANNEL_TEXT = {"sms": "SMS", "email": "e-post", "post": "brev"}
 CHANNEL_ORDER = ["sms", "email", "post"]
 
 _EMAIL_IN_TEXT = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}")
 _PHONE_IN_TEXT = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d \-.]{6,15}\d(?!\w)")
+# Words that make «nei ...» an answer about the code («nei, fikk ingen kode»), not a stop.
+CODE_WORDS = re.compile(r"kode|\b(fikk|fekk|får|fått|fatt|mottatt|kom)\b", re.IGNORECASE)
 
 
 def install_log_filter() -> None:
@@ -236,6 +221,31 @@ def is_interruption(tracker: Tracker, *, free_text: bool = False) -> bool:
         # "ikke statistikk" while asked what to restrict reads like a request of its own
         return False
     return "?" in latest_text(tracker) or confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE
+
+
+def wants_to_stop(tracker: Tracker, intents: Tuple[str, ...] = ("cancel", "deny")) -> bool:
+    """Is the latest message a plain «nei, glem det» (read as one of ``intents``), with no
+    contact point and no word about a code in it? Then it stops the form, like «avbryt»."""
+    intent, _ = latest_intent(tracker)
+    if intent not in intents:
+        return False
+    return not CODE_WORDS.search(latest_text(tracker)) and contact_in_message(tracker) is None
+
+
+def resumed_after_digression(tracker: Tracker) -> bool:
+    """Has something other than the form answered since the customer's latest message (a
+    policy question, help)? Then the form is coming back to its question, not asking anew."""
+    form = (tracker.active_loop or {}).get("name")
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") not in (
+            None,
+            form,
+            "action_listen",
+        ):
+            return True
+    return False
 
 
 def trusted_phone(tracker: Tracker) -> Optional[str]:

@@ -20,7 +20,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import (
-    KIND_TEXT,
     RegisterUnavailable,
     apologise,
     contact_in_message,
@@ -33,11 +32,14 @@ from actions.base import (
     outbox_queued,
     register_call,
     reset_events,
+    resumed_after_digression,
     telegram_chat_id,
     trusted_phone,
+    wants_to_stop,
 )
 from bot.policy import COMPANY_CONTACT
 from bot.register import corrections, identity
+from bot.register.wording import KIND_TEXT
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +96,24 @@ CORRECTION_PROBLEMS = {
 }
 CONFIRM_UNCLEAR = "__unclear__"
 
+# What an objection or a restriction is about, when the first message names it.
+PROCESSING_WORDS = re.compile(
+    r"undersøkels|analyse|statistikk|profiler|markedsføring|nyhetsbrev|forbruksdata|"
+    r"måledata|målerdata|kredittvurder|kredittsjekk|forskning|automatisk\w* avgjørels",
+    re.IGNORECASE,
+)
+PROCESSING_AFTER_TIL = re.compile(
+    r"\btil\s+(?!(?:at|å|meg|deg|dere|oss|det|dette|noe|noen|alt|andre)\b)"
+    r"(?!(?:person)?opplysning|data|informasjon|info\b|kunde(?:forhold|nummer)?\b)"
+    r"[^\W\d_]{4,}",
+    re.IGNORECASE,
+)
+_CONTACTS = re.compile(r"\S+@\S+|\+?\d[\d \-.]{6,}\d")
+
 # Markers the form's slots hold instead of anything a customer typed.
 LIMITED = "__limited__"  # the contact point has had its codes for the hour or the day
 OTP_SKIP, OTP_NEW, OTP_INVALID = "__skip__", "__new__", "__invalid__"
+OTP_RESUMED = "__resumed__"  # back to the code question after a digression: nothing new sent
 FIELD_INVALID = "__invalid__"
 DECIDED = ("ok", "channel", "failed", "skipped")  # otp_code once the check is over
 
@@ -156,7 +173,23 @@ class ActionStartRequest(Action):
         intent, _ = latest_intent(tracker)
         if intent not in KIND_BY_INTENT:
             intent = "request_access"
-        events = reset_events(tracker) + [SlotSet("request_kind", KIND_BY_INTENT[intent])]
+        kind = KIND_BY_INTENT[intent]
+        events = reset_events(tracker) + [SlotSet("request_kind", kind)]
+        if kind == "status":
+            try:
+                # a status question again, while the register still backs this conversation's
+                # check (VERIFIED_FOR): answered at once, no new code
+                proof = await _still_verified(tracker)
+            except RegisterUnavailable:
+                return events + apologise(dispatcher)
+            if proof is not None:
+                identifier, method = proof
+                return events + [
+                    SlotSet("identifier", identifier),
+                    SlotSet("otp_code", "ok"),
+                    SlotSet("verified", True),
+                    SlotSet("verification_method", method),
+                ]
         dispatcher.utter_message(response=f"utter_start_{intent}")
         if not trusted_phone(tracker):
             return events  # not a channel that proves a number: no register call needed
@@ -175,6 +208,27 @@ class ActionStartRequest(Action):
                 SlotSet("verification_method", f"channel_{input_channel(tracker)}"),
             ]
         return events
+
+
+def earlier_identifier(tracker: Tracker) -> Optional[str]:
+    """The contact point this conversation last identified with (the slot is cleared when a
+    request ends; its history is in the conversation's events)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == "identifier":
+            value = event.get("value")
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+async def _still_verified(tracker: Tracker) -> Optional[Tuple[str, str]]:
+    """(identifier, method) when the register still backs an identity check of this
+    conversation for the contact point it last used; None otherwise."""
+    identifier = earlier_identifier(tracker)
+    if not identifier:
+        return None
+    proof = await register_call(identity.verified_customer_for, tracker.sender_id, identifier)
+    return (identifier, proof.method) if proof is not None else None
 
 
 class ValidateRightsForm(FormValidationAction):
@@ -211,6 +265,8 @@ class ValidateRightsForm(FormValidationAction):
             if found[1] == tracker.get_slot("identifier"):
                 return {}  # the same again: nothing changes
             return {"identifier": found[1]}
+        if requested == "identifier" and wants_to_stop(tracker):
+            return {}  # «nei, glem det»: not an answer; the form steps aside for the cancel
         text = latest_text(tracker)
         if requested == "identifier" and (
             not is_interruption(tracker) or NEW_CODE.search(text) or NO_CODE.search(text)
@@ -289,6 +345,10 @@ class ValidateRightsForm(FormValidationAction):
     ) -> Dict[str, Any]:
         if tracker.get_slot("requested_slot") != "otp_code":
             return {}
+        if resumed_after_digression(tracker):
+            # the question is asked again after an answer to something else: it must not say
+            # that a code was just sent (an expired code stays expired)
+            return {} if tracker.get_slot("otp_state") == "expired" else {"otp_code": OTP_RESUMED}
         text = latest_text(tracker)
         intent, _ = latest_intent(tracker)
         digits = re.sub(r"[\s\-.]", "", text)
@@ -301,6 +361,8 @@ class ValidateRightsForm(FormValidationAction):
             return {}  # a corrected e-mail or phone number: extract_identifier takes it
         if NEW_CODE.search(text):
             return {"otp_code": OTP_NEW}
+        if wants_to_stop(tracker, ("cancel",)):
+            return {}  # «nei, glem det»: the cancel rule ends the request
         if NO_CODE.search(text) or intent == "deny":
             return {"otp_code": OTP_SKIP}  # the NLU often reads "ingen kode" as cancel
         if is_interruption(tracker):
@@ -318,6 +380,8 @@ class ValidateRightsForm(FormValidationAction):
             return {"otp_code": None}  # cleared, not typed
         if value in DECIDED:
             return {"otp_code": value}  # already decided (set by this action or the start)
+        if value == OTP_RESUMED:
+            return {"otp_code": None, "otp_state": "resumed"}
         if value == OTP_SKIP:
             dispatcher.utter_message(response="utter_code_skipped")
             return {"otp_code": "skipped", "verified": False, "otp_state": None}
@@ -482,7 +546,17 @@ class ValidateRightsForm(FormValidationAction):
     async def extract_request_details(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "request_details":
+        requested = tracker.get_slot("requested_slot")
+        if requested is None:
+            # the first message: "jeg protesterer mot at dere bruker dataene mine til
+            # kundeundersøkelser" already says what; it is not asked again
+            intent, _ = latest_intent(tracker)
+            kind = tracker.get_slot("request_kind")
+            text = latest_text(tracker)
+            if KIND_BY_INTENT.get(intent or "") == kind and names_processing(text):
+                return {"request_details": text[:1000]}
+            return {}
+        if requested != "request_details":
             return {}
         if is_interruption(tracker, free_text=True):
             return {}
@@ -502,6 +576,13 @@ class ValidateRightsForm(FormValidationAction):
             dispatcher.utter_message(response="utter_invalid_details")
             return {"request_details": None}
         return {"request_details": text}
+
+
+def names_processing(text: str) -> bool:
+    """Does a request's first message name the processing objected to or to be restricted
+    ("... til kundeundersøkelser", "begrens bruken til statistikk"), not just the right?"""
+    text = _CONTACTS.sub(" ", text)
+    return bool(PROCESSING_WORDS.search(text) or PROCESSING_AFTER_TIL.search(text))
 
 
 def _value_after_field(tracker: Tracker) -> str:

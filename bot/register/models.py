@@ -7,6 +7,7 @@ the values, so it holds no personal data and stays append-only after an erasure.
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, Optional
@@ -30,16 +31,22 @@ from sqlalchemy.types import TypeDecorator
 
 Base = declarative_base()
 
-REQUEST_KINDS = (
-    "opt_out",
-    "access",
-    "correction",
-    "erasure",
-    "restriction",
-    "objection",
-    "portability",
-    "complaint",
-)
+
+class RequestKind(str, enum.Enum):
+    """The kinds of ticket (SPEC.md): the one list; the intent of a request is
+    ``request_<kind>`` (complaints come from ``ask_complaint``)."""
+
+    OPT_OUT = "opt_out"
+    ACCESS = "access"
+    CORRECTION = "correction"
+    ERASURE = "erasure"
+    RESTRICTION = "restriction"
+    OBJECTION = "objection"
+    PORTABILITY = "portability"
+    COMPLAINT = "complaint"
+
+
+REQUEST_KINDS = tuple(kind.value for kind in RequestKind)
 STATUSES = ("received", "verified", "in_progress", "done", "rejected")
 OPEN_STATUSES = ("received", "verified", "in_progress")
 CLOSED_STATUSES = ("done", "rejected")

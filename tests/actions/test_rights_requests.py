@@ -112,6 +112,29 @@ def test_cancel_in_the_middle_of_a_form_writes_no_ticket(assistant):
     assert "3 måneder" in joined(texts(assistant, sender, "hvor lenge lagrer dere opplysningene?"))
 
 
+def test_no_forget_it_when_asked_for_the_contact_point_cancels(assistant):
+    before = len(requests_json(assistant.env))
+    for message in ("nei, glem det", "nei"):
+        turns = conversation(assistant, new_sender("forget"), "jeg vil ha innsyn", message)
+        assert "avbrutt" in joined(turns[-1]) and "gyldig" not in joined(turns[-1]), turns
+    assert len(requests_json(assistant.env)) == before
+
+
+def test_the_code_question_after_a_policy_question_claims_no_new_code(assistant):
+    sender = new_sender("midcode")
+    turns = conversation(assistant, sender, "jeg vil ha innsyn", KNOWN_EMAIL)
+    assert "nå sendt" in joined(turns[-1])  # the code was sent in this turn
+    code = latest_code(assistant.env, KNOWN_EMAIL)
+    sent = len(messages_to(assistant.env, KNOWN_EMAIL))
+    answer = joined(texts(assistant, sender, "hvor lenge lagrer dere opplysningene?"))
+    assert "3 måneder" in answer and "engangskoden" in answer, answer
+    assert "nå sendt" not in answer and "ny kode" not in answer, answer
+    assert len(messages_to(assistant.env, KNOWN_EMAIL)) == sent
+    turns = conversation(assistant, sender, code)
+    ticket = by_reference(assistant.env, reference_in(turns[-1]))
+    assert ticket["verified"] is True
+
+
 def test_a_policy_question_in_the_middle_of_a_form_is_answered_and_the_form_goes_on(assistant):
     sender = new_sender("midform")
     turns = conversation(
@@ -181,7 +204,7 @@ def test_erasure_says_what_the_law_makes_us_keep(assistant):
 @pytest.mark.parametrize(
     "request_text,kind,details",
     [
-        ("jeg vil protestere mot at dere bruker meg i analyser", "objection", "kundeundersøkelser"),
+        ("jeg vil protestere mot behandlingen av dataene mine", "objection", "kundeundersøkelser"),
         ("jeg vil begrense behandlingen av opplysningene mine", "restriction", "ikke statistikk"),
     ],
 )
@@ -195,6 +218,14 @@ def test_objection_and_restriction_record_what_the_person_means(
     ticket = by_reference(assistant.env, reference_in(turns[-1]))
     assert ticket["kind"] == kind and ticket["verified"] is True
     assert details in str(ticket["details"])
+
+
+def test_an_objection_that_says_what_in_the_first_message_is_not_asked_again(assistant):
+    sender = new_sender("objection-first")
+    first = "jeg protesterer mot at dere bruker dataene mine til kundeundersøkelser"
+    turns = verify(assistant, sender, first, KNOWN_EMAIL, KNOWN_EMAIL)
+    ticket = by_reference(assistant.env, reference_in(turns[-1]))  # no question: written
+    assert ticket["kind"] == "objection" and "kundeundersøkelser" in str(ticket["details"])
 
 
 def test_status_shows_open_requests_after_the_check_and_nothing_without_it(assistant):
@@ -213,6 +244,17 @@ def test_status_shows_open_requests_after_the_check_and_nothing_without_it(assis
     )
     assert reference not in joined(unverified[-1])
     assert "Uten bekreftet identitet" in joined(unverified[-1])
+
+
+def test_a_second_status_question_is_answered_at_once_without_a_new_code(assistant):
+    sender = new_sender("status-again")
+    first = verify(assistant, sender, "jeg vil ha innsyn", "912 34 567", "+4791234567")
+    reference = reference_in(first[-1])
+    codes = len(messages_to(assistant.env, "+4791234567"))
+    # verified in this conversation a moment ago: the status at once, twice, no new code
+    again = conversation(assistant, sender, "hva er status på saken min?", "og status nå?")
+    assert reference in joined(again[0]) and reference in joined(again[1]), again
+    assert len(messages_to(assistant.env, "+4791234567")) == codes
 
 
 def test_human_handoff_in_a_form_gives_contact_details_and_the_form_goes_on(assistant):
