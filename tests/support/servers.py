@@ -35,6 +35,10 @@ STAFF_EMAIL = "personvern@miljovarme.example.com"
 MODEL = Path(os.environ.get("KLBOT_TEST_MODEL") or ROOT / "models" / "klbot.tar.gz")
 
 
+class ExitedEarly(RuntimeError):
+    """A server process ended before it answered."""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -45,7 +49,7 @@ def wait_http(url: str, timeout: float, proc: Optional[subprocess.Popen] = None)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process for {url} exited early with code {proc.returncode}")
+            raise ExitedEarly(f"process for {url} exited early with code {proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback only)
                 return
@@ -129,8 +133,13 @@ def start_assistant(
     action_port: Optional[int] = None,
     timeout: float = 240,
     api: bool = True,
+    retry_on_early_exit: bool = True,
 ) -> RunningAssistant:
     """Start both servers; the caller must call ``stop()`` (fixtures do).
+
+    A server that exits during start-up (seen once: a free port taken by another test's
+    process between ``free_port()`` and the bind) is started once more on fresh ports; a
+    server that cannot start fails both times, with the end of its log in the error.
 
     With ``start_actions=False`` and an ``action_port``, only a Rasa server is started and
     it uses that (already running) action server: several instances, one action server
@@ -218,6 +227,27 @@ def start_assistant(
         if start_actions:
             wait_http(f"http://127.0.0.1:{action_port}/health", timeout, running.procs[0])
         wait_http(f"{running.url}/webhooks/rest/", timeout, running.procs[-1])
+    except ExitedEarly as exc:
+        running.stop()
+        tail = "".join(
+            (logs / name).read_text(errors="replace")[-1500:]
+            for name in ("actions.log", "rasa.log")
+            if (logs / name).exists()
+        )
+        if not retry_on_early_exit:
+            raise ExitedEarly(f"{exc}\n--- end of the logs ---\n{tail}") from exc
+        return start_assistant(
+            workdir / "retry",
+            env_overrides=env_overrides,
+            model=model,
+            credentials=credentials,
+            endpoints_extra=endpoints_extra,
+            start_actions=start_actions,
+            action_port=None if start_actions else action_port,
+            timeout=timeout,
+            api=api,
+            retry_on_early_exit=False,
+        )
     except Exception:
         running.stop()
         raise
