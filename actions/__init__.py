@@ -6,7 +6,7 @@ real delivery, the action server also delivers the outbox (a background thread),
 nothing queued waits for the next customer.
 """
 
-from actions.base import install_log_filter, outbox_queued
+from actions.base import outbox_queued
 
-install_log_filter()
+# personal data in log records is masked by importing ``bot`` (bot/logging_setup.py)
 outbox_queued()

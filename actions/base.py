@@ -91,22 +91,6 @@ _PHONE_IN_TEXT = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d \-.]{6,15}\d(?!\w)")
 CODE_WORDS = re.compile(r"kode|\b(fikk|fekk|får|fått|fatt|mottatt|kom)\b", re.IGNORECASE)
 
 
-def install_log_filter() -> None:
-    """Install the project's PII-redacting log filter in this process, if it exists."""
-    try:
-        from bot import logging_setup
-    except ImportError:
-        return
-    for name in ("install", "setup_logging", "configure", "install_filter"):
-        setup = getattr(logging_setup, name, None)
-        if callable(setup):
-            try:
-                setup()
-            except TypeError:
-                continue
-            return
-
-
 class RegisterUnavailable(Exception):
     """The register could not be reached or failed; the customer gets an apology."""
 
@@ -155,26 +139,6 @@ def outbox_queued() -> None:
         wake_worker()
     except Exception as exc:  # noqa: BLE001 - delivery is retried by any worker later
         logger.warning("Outbox worker not woken (%s)", type(exc).__name__)
-
-
-async def send_notification(channel: str, to: str, body: str) -> bool:
-    """Queue a notification in the outbox (delivered off the turn by the outbox worker)."""
-
-    def job() -> None:
-        from bot.register.db import session_scope
-        from bot.register.outbox import record_notification
-
-        with session_scope() as s:
-            record_notification(s, channel=channel, to=to, body=body)
-
-    loop = asyncio.get_running_loop()
-    try:
-        await loop.run_in_executor(None, job)
-    except Exception as exc:  # noqa: BLE001 - a failed queueing must not change the reply
-        logger.error("Notification over %s not queued: %s", channel, type(exc).__name__)
-        return False
-    outbox_queued()
-    return True
 
 
 def apologise(dispatcher: CollectingDispatcher) -> List[EventType]:

@@ -370,16 +370,6 @@ def get_by_reference(s: Session, ref: str) -> Optional[PrivacyRequest]:
     ).scalar_one_or_none()
 
 
-def open_requests_for_customer(s: Session, customer_id: int) -> List[PrivacyRequest]:
-    return list(
-        s.execute(
-            select(PrivacyRequest)
-            .where(PrivacyRequest.customer_id == customer_id, PrivacyRequest.status.in_(OPEN))
-            .order_by(PrivacyRequest.created_at)
-        ).scalars()
-    )
-
-
 def list_requests(
     s: Session, *, open_only: bool = False, overdue: bool = False
 ) -> List[PrivacyRequest]:
