@@ -1,8 +1,8 @@
-"""Compare NLU pipeline candidates: training time, held-out macro-F1 (both sets), parse latency.
+"""Compare NLU pipeline candidates: training time, held-out macro-F1 (every set), parse latency.
 
 For each config (default: every ``bench/configs/*.yml``), trains an NLU-only model with
 ``rasa train nlu --config C`` in a temporary directory (timed, as a subprocess), loads it
-in-process and parses both held-out sets (``bot.nlp.heldout``), timing each parse. Prints a
+in-process and parses every held-out set (``bot.nlp.heldout``), timing each parse. Prints a
 table and writes ``results/nlu_candidates.json``. The machine is shared, so run the baseline
 in the same session as the candidates and compare ratios, not absolute seconds.
 

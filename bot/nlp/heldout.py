@@ -1,11 +1,13 @@
 """Scoring intent classification on the project's held-out sets (tests, bench, docs).
 
-Two held-out sets, never trained on:
+Three held-out sets, never trained on:
 
 * ``tests/nlu/heldout.yml``: paraphrases of the catalog, the project's first set;
 * ``tests/nlu/heldout_voices.yml``: written afterwards and by another method, in the voices of
   particular customers (farmer on SMS, kindergarten manager, elderly, Nynorsk, English,
   angry).
+* ``tests/nlu/heldout_fresh.yml``: written later still from scenario cards by someone who read
+  only the catalog and the policy; near-duplicates of training examples taken out.
 
 ``score()`` takes the parsed results (``/model/parse`` shape) and returns macro-F1 over the
 catalog intents, accuracy, per-intent F1 and the confusions; a message that ends up as
@@ -28,6 +30,7 @@ TRAINING = ROOT / "data" / "nlu"
 HELDOUT_SETS: Dict[str, Path] = {
     "heldout": ROOT / "tests" / "nlu" / "heldout.yml",
     "voices": ROOT / "tests" / "nlu" / "heldout_voices.yml",
+    "fresh": ROOT / "tests" / "nlu" / "heldout_fresh.yml",
 }
 
 
