@@ -1,8 +1,5 @@
 """What the actions share: register access off the event loop, the trusted channel proof,
 reading values from the latest message, and the words customers read for kinds and states.
-
-The register (``bot.register``) is imported where it is used, so that the action server
-starts, and answers with an apology, even when the register cannot be loaded.
 """
 
 from __future__ import annotations
@@ -17,6 +14,11 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from zoneinfo import ZoneInfo
+
+from bot.notify import start_worker, wake_worker
+from bot.register.contacts import classify_contact, normalize_phone
+from bot.register.db import session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +105,6 @@ async def in_register(work: Callable[[Any], T]) -> T:
     """
 
     def job() -> T:
-        from bot.register.db import session_scope
-
         with session_scope() as session:
             return work(session)
 
@@ -133,8 +133,6 @@ def outbox_queued() -> None:
     """Something was queued in the outbox: let this process's delivery worker send it now
     (never on the reply path; the worker is a background thread)."""
     try:
-        from bot.notify import start_worker, wake_worker
-
         start_worker()
         wake_worker()
     except Exception as exc:  # noqa: BLE001 - delivery is retried by any worker later
@@ -225,8 +223,6 @@ def trusted_phone(tracker: Tracker) -> Optional[str]:
     raw = metadata.get("verified_phone")
     if not isinstance(raw, str) or not raw:
         return None
-    from bot.register.contacts import normalize_phone
-
     return normalize_phone(raw)
 
 
@@ -246,8 +242,6 @@ def input_channel(tracker: Tracker) -> str:
 def contact_in_message(tracker: Tracker) -> Optional[Tuple[str, str]]:
     """The first e-mail address or Norwegian phone number in the latest message, normalised:
     ``("email"|"sms", value)``. Entities first, then a scan of the text (any format)."""
-    from bot.register.contacts import classify_contact
-
     candidates = entity_values(tracker, "email") + entity_values(tracker, "phone_number")
     text = latest_text(tracker)
     candidates += _EMAIL_IN_TEXT.findall(text) + _PHONE_IN_TEXT.findall(text) + [text]
@@ -267,8 +261,6 @@ def oslo_date(moment: Optional[datetime]) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     try:
-        from zoneinfo import ZoneInfo
-
         moment = moment.astimezone(ZoneInfo("Europe/Oslo"))
     except Exception:  # noqa: BLE001 - no time zone data: the UTC date is one day off at most
         logger.debug("No tz data for Europe/Oslo; showing the UTC date")

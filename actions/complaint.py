@@ -29,6 +29,7 @@ from actions.base import (
     telegram_chat_id,
     trusted_phone,
 )
+from bot.register.requests import submit_request
 
 logger = logging.getLogger(__name__)
 
@@ -177,27 +178,21 @@ class ActionSubmitComplaint(Action):
         contact: Optional[str] = tracker.get_slot("complaint_contact")
         if contact in (NO_ANSWER, INVALID):
             contact = None
-        channel = input_channel(tracker)
-        conversation_id = tracker.sender_id
         proven_phone, telegram_chat = trusted_phone(tracker), telegram_chat_id(tracker)
         wants_answer = bool(contact or proven_phone or telegram_chat)
 
-        def work() -> Any:
-            from bot.register.requests import submit_request
-
-            return submit_request(
+        try:
+            submitted = await register_call(
+                submit_request,
                 kind="complaint",
-                channel=channel,
+                channel=input_channel(tracker),
                 identifier=contact,
                 verified=False,
                 details={"about": about, "contact_given": contact, "wants_answer": wants_answer},
-                conversation_id=conversation_id,
+                conversation_id=tracker.sender_id,
                 proven_phone=proven_phone if wants_answer else None,
                 telegram_chat=telegram_chat if wants_answer else None,
             )
-
-        try:
-            submitted = await register_call(work)
         except RegisterUnavailable:
             return events + apologise(dispatcher)
         logger.info("Complaint %s", "attached" if submitted.merged else "written")

@@ -30,7 +30,8 @@ from actions.base import (
     trusted_phone,
 )
 from bot.nlp.marketing_scope import channels_asked
-from bot.register.contacts import canonical_address
+from bot.register import suppressions
+from bot.register.contacts import canonical_address, classify_contact
 
 logger = logging.getLogger(__name__)
 
@@ -145,8 +146,6 @@ class ValidateOptOutForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[str, Any]:
-        from bot.register.contacts import classify_contact
-
         if value is None:
             return {"contact_point": None}  # cleared, not typed
         channels = tracker.get_slot("marketing_channel") or []
@@ -171,8 +170,6 @@ class ValidateOptOutForm(FormValidationAction):
 
 
 def _contact_fits(contact: str, channels: List[str]) -> bool:
-    from bot.register.contacts import classify_contact
-
     found = classify_contact(contact)
     if found is None:
         return "post" in channels  # a postal address
@@ -200,8 +197,6 @@ class ActionSubmitOptOut(Action):
         proved = trusted_phone(tracker)
 
         def work(session: Any) -> str:
-            from bot.register import suppressions
-
             request = suppressions.opt_out(
                 session,
                 channels=channels,

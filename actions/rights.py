@@ -37,8 +37,10 @@ from actions.base import (
     trusted_phone,
     wants_to_stop,
 )
+from actions.status import report_status
 from bot.policy import COMPANY_CONTACT
 from bot.register import corrections, identity
+from bot.register.contacts import classify_contact, normalize_email, normalize_phone
 from bot.register.wording import KIND_TEXT
 
 logger = logging.getLogger(__name__)
@@ -142,8 +144,6 @@ def confirmation_message(kind: str, reference: str, due: str, verified: bool) ->
 
 def _registered_contact(customer: Any, identifier: str) -> Optional[Tuple[str, str]]:
     """Where the register says this customer is reached, preferring the identifier's kind."""
-    from bot.register.contacts import normalize_email, normalize_phone
-
     email = normalize_email(getattr(customer, "email", None) or "")
     phone = normalize_phone(getattr(customer, "phone", None) or "")
     prefer_email = "@" in (identifier or "")
@@ -283,8 +283,6 @@ class ValidateRightsForm(FormValidationAction):
     ) -> Dict[str, Any]:
         if value is None:
             return {"identifier": None}  # cleared, not typed
-        from bot.register.contacts import classify_contact
-
         if tracker.get_slot("otp_code") in DECIDED:
             return {"identifier": value}  # verified already (by the channel): nothing to send
         result: Dict[str, Any] = {}
@@ -619,8 +617,6 @@ class ActionSubmitRightsRequest(Action):
             return []
         kind = tracker.get_slot("request_kind") or "access"
         if kind == "status":
-            from actions.status import report_status
-
             return await report_status(dispatcher, tracker)
         identifier = tracker.get_slot("identifier")
 
