@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from bot.notify import start_worker, wake_worker
 from bot.register.contacts import classify_contact, normalize_phone
-from bot.register.db import session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -97,27 +96,10 @@ class RegisterUnavailable(Exception):
     """The register could not be reached or failed; the customer gets an apology."""
 
 
-async def in_register(work: Callable[[Any], T]) -> T:
-    """Run ``work(session)`` in one transaction, in a worker thread (SQL blocks).
-
-    ``work`` must return plain values: ORM objects are detached once the session closes.
-    Any failure becomes ``RegisterUnavailable`` (logged by type only: no personal data).
-    """
-
-    def job() -> T:
-        with session_scope() as session:
-            return work(session)
-
-    loop = asyncio.get_running_loop()
-    try:
-        return await loop.run_in_executor(None, job)
-    except Exception as exc:  # noqa: BLE001 - whatever fails, the customer gets an answer
-        logger.error("Register call failed: %s", type(exc).__name__)
-        raise RegisterUnavailable(type(exc).__name__) from exc
-
-
 async def register_call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run one register use case (it owns its transaction) in a worker thread.
+    """Run one register use case (``bot.register``: it owns its transaction) in a worker
+    thread (SQL blocks). It must return plain values: ORM objects are detached once its
+    session closes.
 
     Any failure becomes ``RegisterUnavailable`` (logged by type only: no personal data).
     """

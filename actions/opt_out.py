@@ -23,10 +23,10 @@ from actions.base import (
     channels_text,
     contact_in_message,
     entity_values,
-    in_register,
     input_channel,
     is_interruption,
     latest_text,
+    register_call,
     trusted_phone,
 )
 from bot.nlp.marketing_scope import channels_asked
@@ -194,21 +194,14 @@ class ActionSubmitOptOut(Action):
             dispatcher.utter_message(response="utter_register_down")
             return []
         source = input_channel(tracker)
-        proved = trusted_phone(tracker)
-
-        def work(session: Any) -> str:
-            request = suppressions.opt_out(
-                session,
+        try:
+            reference = await register_call(
+                suppressions.submit_opt_out,
                 channels=channels,
                 address=address,
                 source_channel=source,
-                actor="assistant",
-                verified_phone=proved,
+                verified_phone=trusted_phone(tracker),
             )
-            return request.reference
-
-        try:
-            reference = await in_register(work)
         except RegisterUnavailable:
             return apologise(dispatcher)
         logger.info("Opt-out %s recorded (%s, via %s)", reference, ",".join(channels), source)
