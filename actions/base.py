@@ -1,5 +1,5 @@
-"""What the actions share: register access off the event loop, the trusted channel proof,
-reading values from the latest message, and the words customers read for kinds and states.
+"""What the actions share: register access off the event loop, the forms' common rule, the
+trusted channel proof, reading values from the latest message, and the words customers read.
 """
 
 from __future__ import annotations
@@ -8,12 +8,14 @@ import asyncio
 import functools
 import logging
 import re
+from abc import abstractmethod
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
 
-from rasa_sdk import Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 from zoneinfo import ZoneInfo
 
 from bot.notify import start_worker, wake_worker
@@ -124,6 +126,38 @@ def outbox_queued() -> None:
 def apologise(dispatcher: CollectingDispatcher) -> List[EventType]:
     dispatcher.utter_message(response="utter_register_down")
     return [SlotSet("register_error", True)]
+
+
+# --- the forms ---------------------------------------------------------------------------
+
+
+class RequestFormValidationAction(FormValidationAction):
+    """What every form of this assistant does: once the register has failed (the customer
+    has had the apology, ``register_error``), it asks nothing more. A form says which slots
+    it asks for in ``slots_to_ask``; its ``extract_<slot>`` and ``validate_<slot>`` methods
+    are Rasa's."""
+
+    async def required_slots(
+        self,
+        domain_slots: List[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[str]:
+        if tracker.get_slot("register_error"):
+            return []
+        return self.slots_to_ask(tracker)
+
+    @abstractmethod
+    def slots_to_ask(self, tracker: Tracker) -> List[str]:
+        """The slots this form asks for now, in order."""
+
+
+def folded_text(value: Any) -> Optional[str]:
+    """Free text as a form keeps it (white space folded), or None when it is too short to
+    mean anything or has no letter."""
+    text = " ".join(str(value).split())
+    return text if len(text) >= 3 and re.search(r"[^\W\d_]", text) else None
 
 
 # --- the latest message -----------------------------------------------------------------
@@ -256,7 +290,7 @@ def channels_text(channels: List[str]) -> str:
     return ", ".join(names[:-1]) + " og " + names[-1]
 
 
-def reset_events(tracker: Tracker) -> List[EventType]:
-    """Clear the request's slots (only those set: a form reads every slot set since the
-    user's message as a candidate value)."""
-    return [SlotSet(name, None) for name in REQUEST_SLOTS if tracker.get_slot(name) is not None]
+def reset_events(tracker: Tracker, names: Iterable[str] = REQUEST_SLOTS) -> List[EventType]:
+    """Clear the request's slots, or ``names`` (only those set: a form reads every slot set
+    since the user's message as a candidate value)."""
+    return [SlotSet(name, None) for name in names if tracker.get_slot(name) is not None]

@@ -11,21 +11,24 @@ import logging
 import re
 from typing import Any, Dict, List, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import (
     RegisterUnavailable,
+    RequestFormValidationAction,
     apologise,
     contact_in_message,
+    folded_text,
     input_channel,
     is_interruption,
     latest_intent,
     latest_text,
     oslo_date,
     register_call,
+    reset_events,
     telegram_chat_id,
     trusted_phone,
 )
@@ -67,9 +70,7 @@ class ActionStartComplaint(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_ask_complaint")
-        events: List[EventType] = [
-            SlotSet(name, None) for name in COMPLAINT_SLOTS if tracker.get_slot(name)
-        ]
+        events = reset_events(tracker, COMPLAINT_SLOTS)
         text = latest_text(tracker)
         if complaint_in_message(text):
             events.append(SlotSet("complaint_text", text[:MAX_TEXT]))
@@ -79,19 +80,11 @@ class ActionStartComplaint(Action):
         return events
 
 
-class ValidateComplaintForm(FormValidationAction):
+class ValidateComplaintForm(RequestFormValidationAction):
     def name(self) -> str:
         return "validate_complaint_form"
 
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
-        if tracker.get_slot("register_error"):
-            return []
+    def slots_to_ask(self, tracker: Tracker) -> List[str]:
         if tracker.get_slot("complaint_text") == NO_ANSWER:
             return []  # no complaint to write after all
         return list(COMPLAINT_SLOTS)
@@ -121,10 +114,9 @@ class ValidateComplaintForm(FormValidationAction):
             return {"complaint_text": None}
         if value == NO_ANSWER:
             return {"complaint_text": NO_ANSWER}
-        text = " ".join(str(value).split())
-        if len(text) < 3 or not re.search(r"[^\W\d_]", text):
+        text = folded_text(value)
+        if text is None:
             dispatcher.utter_message(response="utter_invalid_complaint_text")
-            return {"complaint_text": None}
         return {"complaint_text": text}
 
     async def extract_complaint_contact(
@@ -166,9 +158,7 @@ class ActionSubmitComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        events: List[EventType] = [
-            SlotSet(name, None) for name in COMPLAINT_SLOTS if tracker.get_slot(name)
-        ]
+        events = reset_events(tracker, COMPLAINT_SLOTS)
         if tracker.get_slot("register_error"):
             return events
         about = tracker.get_slot("complaint_text") or ""

@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions.base import (
     CHANNEL_ORDER,
     RegisterUnavailable,
+    RequestFormValidationAction,
     apologise,
     channels_text,
     contact_in_message,
@@ -69,19 +70,11 @@ def looks_like_postal_address(text: str) -> bool:
     return 5 <= len(text) <= 200 and bool(re.search(r"[^\W\d_]", text) and re.search(r"\d", text))
 
 
-class ValidateOptOutForm(FormValidationAction):
+class ValidateOptOutForm(RequestFormValidationAction):
     def name(self) -> str:
         return "validate_opt_out_form"
 
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
-        if tracker.get_slot("register_error"):
-            return []
+    def slots_to_ask(self, tracker: Tracker) -> List[str]:
         return ["marketing_channel", "contact_point"]
 
     async def extract_marketing_channel(

@@ -14,16 +14,18 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import (
     RegisterUnavailable,
+    RequestFormValidationAction,
     apologise,
     contact_in_message,
     entity_values,
+    folded_text,
     input_channel,
     is_interruption,
     latest_intent,
@@ -231,19 +233,11 @@ async def _still_verified(tracker: Tracker) -> Optional[Tuple[str, str]]:
     return (identifier, proof.method) if proof is not None else None
 
 
-class ValidateRightsForm(FormValidationAction):
+class ValidateRightsForm(RequestFormValidationAction):
     def name(self) -> str:
         return "validate_rights_form"
 
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
-        if tracker.get_slot("register_error"):
-            return []
+    def slots_to_ask(self, tracker: Tracker) -> List[str]:
         kind = tracker.get_slot("request_kind")
         slots = ["identifier", "otp_code"]
         if kind == "correction":
@@ -569,10 +563,9 @@ class ValidateRightsForm(FormValidationAction):
     ) -> Dict[str, Any]:
         if value is None:
             return {"request_details": None}  # cleared, not typed
-        text = " ".join(str(value or "").split())
-        if len(text) < 3 or not re.search(r"[^\W\d_]", text):
+        text = folded_text(value)
+        if text is None:
             dispatcher.utter_message(response="utter_invalid_details")
-            return {"request_details": None}
         return {"request_details": text}
 
 
