@@ -1,8 +1,5 @@
-"""What the actions share: register access off the event loop, the trusted channel proof,
-reading values from the latest message, and the words customers read for kinds and states.
-
-The register (``bot.register``) is imported where it is used, so that the action server
-starts, and answers with an apology, even when the register cannot be loaded.
+"""What the actions share: register access off the event loop, the forms' common rule, the
+trusted channel proof, reading values from the latest message, and the words customers read.
 """
 
 from __future__ import annotations
@@ -11,12 +8,18 @@ import asyncio
 import functools
 import logging
 import re
+from abc import abstractmethod
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
 
-from rasa_sdk import Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from zoneinfo import ZoneInfo
+
+from bot.notify import start_worker, wake_worker
+from bot.register.contacts import classify_contact, normalize_phone
 
 logger = logging.getLogger(__name__)
 
@@ -95,29 +98,10 @@ class RegisterUnavailable(Exception):
     """The register could not be reached or failed; the customer gets an apology."""
 
 
-async def in_register(work: Callable[[Any], T]) -> T:
-    """Run ``work(session)`` in one transaction, in a worker thread (SQL blocks).
-
-    ``work`` must return plain values: ORM objects are detached once the session closes.
-    Any failure becomes ``RegisterUnavailable`` (logged by type only: no personal data).
-    """
-
-    def job() -> T:
-        from bot.register.db import session_scope
-
-        with session_scope() as session:
-            return work(session)
-
-    loop = asyncio.get_running_loop()
-    try:
-        return await loop.run_in_executor(None, job)
-    except Exception as exc:  # noqa: BLE001 - whatever fails, the customer gets an answer
-        logger.error("Register call failed: %s", type(exc).__name__)
-        raise RegisterUnavailable(type(exc).__name__) from exc
-
-
 async def register_call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run one register use case (it owns its transaction) in a worker thread.
+    """Run one register use case (``bot.register``: it owns its transaction) in a worker
+    thread (SQL blocks). It must return plain values: ORM objects are detached once its
+    session closes.
 
     Any failure becomes ``RegisterUnavailable`` (logged by type only: no personal data).
     """
@@ -133,8 +117,6 @@ def outbox_queued() -> None:
     """Something was queued in the outbox: let this process's delivery worker send it now
     (never on the reply path; the worker is a background thread)."""
     try:
-        from bot.notify import start_worker, wake_worker
-
         start_worker()
         wake_worker()
     except Exception as exc:  # noqa: BLE001 - delivery is retried by any worker later
@@ -144,6 +126,38 @@ def outbox_queued() -> None:
 def apologise(dispatcher: CollectingDispatcher) -> List[EventType]:
     dispatcher.utter_message(response="utter_register_down")
     return [SlotSet("register_error", True)]
+
+
+# --- the forms ---------------------------------------------------------------------------
+
+
+class RequestFormValidationAction(FormValidationAction):
+    """What every form of this assistant does: once the register has failed (the customer
+    has had the apology, ``register_error``), it asks nothing more. A form says which slots
+    it asks for in ``slots_to_ask``; its ``extract_<slot>`` and ``validate_<slot>`` methods
+    are Rasa's."""
+
+    async def required_slots(
+        self,
+        domain_slots: List[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[str]:
+        if tracker.get_slot("register_error"):
+            return []
+        return self.slots_to_ask(tracker)
+
+    @abstractmethod
+    def slots_to_ask(self, tracker: Tracker) -> List[str]:
+        """The slots this form asks for now, in order."""
+
+
+def folded_text(value: Any) -> Optional[str]:
+    """Free text as a form keeps it (white space folded), or None when it is too short to
+    mean anything or has no letter."""
+    text = " ".join(str(value).split())
+    return text if len(text) >= 3 and re.search(r"[^\W\d_]", text) else None
 
 
 # --- the latest message -----------------------------------------------------------------
@@ -225,8 +239,6 @@ def trusted_phone(tracker: Tracker) -> Optional[str]:
     raw = metadata.get("verified_phone")
     if not isinstance(raw, str) or not raw:
         return None
-    from bot.register.contacts import normalize_phone
-
     return normalize_phone(raw)
 
 
@@ -246,8 +258,6 @@ def input_channel(tracker: Tracker) -> str:
 def contact_in_message(tracker: Tracker) -> Optional[Tuple[str, str]]:
     """The first e-mail address or Norwegian phone number in the latest message, normalised:
     ``("email"|"sms", value)``. Entities first, then a scan of the text (any format)."""
-    from bot.register.contacts import classify_contact
-
     candidates = entity_values(tracker, "email") + entity_values(tracker, "phone_number")
     text = latest_text(tracker)
     candidates += _EMAIL_IN_TEXT.findall(text) + _PHONE_IN_TEXT.findall(text) + [text]
@@ -267,8 +277,6 @@ def oslo_date(moment: Optional[datetime]) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     try:
-        from zoneinfo import ZoneInfo
-
         moment = moment.astimezone(ZoneInfo("Europe/Oslo"))
     except Exception:  # noqa: BLE001 - no time zone data: the UTC date is one day off at most
         logger.debug("No tz data for Europe/Oslo; showing the UTC date")
@@ -282,7 +290,7 @@ def channels_text(channels: List[str]) -> str:
     return ", ".join(names[:-1]) + " og " + names[-1]
 
 
-def reset_events(tracker: Tracker) -> List[EventType]:
-    """Clear the request's slots (only those set: a form reads every slot set since the
-    user's message as a candidate value)."""
-    return [SlotSet(name, None) for name in REQUEST_SLOTS if tracker.get_slot(name) is not None]
+def reset_events(tracker: Tracker, names: Iterable[str] = REQUEST_SLOTS) -> List[EventType]:
+    """Clear the request's slots, or ``names`` (only those set: a form reads every slot set
+    since the user's message as a candidate value)."""
+    return [SlotSet(name, None) for name in names if tracker.get_slot(name) is not None]

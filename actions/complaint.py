@@ -11,24 +11,28 @@ import logging
 import re
 from typing import Any, Dict, List, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import (
     RegisterUnavailable,
+    RequestFormValidationAction,
     apologise,
     contact_in_message,
+    folded_text,
     input_channel,
     is_interruption,
     latest_intent,
     latest_text,
     oslo_date,
     register_call,
+    reset_events,
     telegram_chat_id,
     trusted_phone,
 )
+from bot.register.requests import submit_request
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +70,7 @@ class ActionStartComplaint(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_ask_complaint")
-        events: List[EventType] = [
-            SlotSet(name, None) for name in COMPLAINT_SLOTS if tracker.get_slot(name)
-        ]
+        events = reset_events(tracker, COMPLAINT_SLOTS)
         text = latest_text(tracker)
         if complaint_in_message(text):
             events.append(SlotSet("complaint_text", text[:MAX_TEXT]))
@@ -78,19 +80,11 @@ class ActionStartComplaint(Action):
         return events
 
 
-class ValidateComplaintForm(FormValidationAction):
+class ValidateComplaintForm(RequestFormValidationAction):
     def name(self) -> str:
         return "validate_complaint_form"
 
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
-        if tracker.get_slot("register_error"):
-            return []
+    def slots_to_ask(self, tracker: Tracker) -> List[str]:
         if tracker.get_slot("complaint_text") == NO_ANSWER:
             return []  # no complaint to write after all
         return list(COMPLAINT_SLOTS)
@@ -120,10 +114,9 @@ class ValidateComplaintForm(FormValidationAction):
             return {"complaint_text": None}
         if value == NO_ANSWER:
             return {"complaint_text": NO_ANSWER}
-        text = " ".join(str(value).split())
-        if len(text) < 3 or not re.search(r"[^\W\d_]", text):
+        text = folded_text(value)
+        if text is None:
             dispatcher.utter_message(response="utter_invalid_complaint_text")
-            return {"complaint_text": None}
         return {"complaint_text": text}
 
     async def extract_complaint_contact(
@@ -165,9 +158,7 @@ class ActionSubmitComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        events: List[EventType] = [
-            SlotSet(name, None) for name in COMPLAINT_SLOTS if tracker.get_slot(name)
-        ]
+        events = reset_events(tracker, COMPLAINT_SLOTS)
         if tracker.get_slot("register_error"):
             return events
         about = tracker.get_slot("complaint_text") or ""
@@ -177,27 +168,21 @@ class ActionSubmitComplaint(Action):
         contact: Optional[str] = tracker.get_slot("complaint_contact")
         if contact in (NO_ANSWER, INVALID):
             contact = None
-        channel = input_channel(tracker)
-        conversation_id = tracker.sender_id
         proven_phone, telegram_chat = trusted_phone(tracker), telegram_chat_id(tracker)
         wants_answer = bool(contact or proven_phone or telegram_chat)
 
-        def work() -> Any:
-            from bot.register.requests import submit_request
-
-            return submit_request(
+        try:
+            submitted = await register_call(
+                submit_request,
                 kind="complaint",
-                channel=channel,
+                channel=input_channel(tracker),
                 identifier=contact,
                 verified=False,
                 details={"about": about, "contact_given": contact, "wants_answer": wants_answer},
-                conversation_id=conversation_id,
+                conversation_id=tracker.sender_id,
                 proven_phone=proven_phone if wants_answer else None,
                 telegram_chat=telegram_chat if wants_answer else None,
             )
-
-        try:
-            submitted = await register_call(work)
         except RegisterUnavailable:
             return events + apologise(dispatcher)
         logger.info("Complaint %s", "attached" if submitted.merged else "written")

@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -19,18 +19,20 @@ from rasa_sdk.types import DomainDict
 from actions.base import (
     CHANNEL_ORDER,
     RegisterUnavailable,
+    RequestFormValidationAction,
     apologise,
     channels_text,
     contact_in_message,
     entity_values,
-    in_register,
     input_channel,
     is_interruption,
     latest_text,
+    register_call,
     trusted_phone,
 )
 from bot.nlp.marketing_scope import channels_asked
-from bot.register.contacts import canonical_address
+from bot.register import suppressions
+from bot.register.contacts import canonical_address, classify_contact
 
 logger = logging.getLogger(__name__)
 
@@ -68,19 +70,11 @@ def looks_like_postal_address(text: str) -> bool:
     return 5 <= len(text) <= 200 and bool(re.search(r"[^\W\d_]", text) and re.search(r"\d", text))
 
 
-class ValidateOptOutForm(FormValidationAction):
+class ValidateOptOutForm(RequestFormValidationAction):
     def name(self) -> str:
         return "validate_opt_out_form"
 
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
-        if tracker.get_slot("register_error"):
-            return []
+    def slots_to_ask(self, tracker: Tracker) -> List[str]:
         return ["marketing_channel", "contact_point"]
 
     async def extract_marketing_channel(
@@ -145,8 +139,6 @@ class ValidateOptOutForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[str, Any]:
-        from bot.register.contacts import classify_contact
-
         if value is None:
             return {"contact_point": None}  # cleared, not typed
         channels = tracker.get_slot("marketing_channel") or []
@@ -171,8 +163,6 @@ class ValidateOptOutForm(FormValidationAction):
 
 
 def _contact_fits(contact: str, channels: List[str]) -> bool:
-    from bot.register.contacts import classify_contact
-
     found = classify_contact(contact)
     if found is None:
         return "post" in channels  # a postal address
@@ -197,23 +187,14 @@ class ActionSubmitOptOut(Action):
             dispatcher.utter_message(response="utter_register_down")
             return []
         source = input_channel(tracker)
-        proved = trusted_phone(tracker)
-
-        def work(session: Any) -> str:
-            from bot.register import suppressions
-
-            request = suppressions.opt_out(
-                session,
+        try:
+            reference = await register_call(
+                suppressions.submit_opt_out,
                 channels=channels,
                 address=address,
                 source_channel=source,
-                actor="assistant",
-                verified_phone=proved,
+                verified_phone=trusted_phone(tracker),
             )
-            return request.reference
-
-        try:
-            reference = await in_register(work)
         except RegisterUnavailable:
             return apologise(dispatcher)
         logger.info("Opt-out %s recorded (%s, via %s)", reference, ",".join(channels), source)

@@ -14,16 +14,18 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import (
     RegisterUnavailable,
+    RequestFormValidationAction,
     apologise,
     contact_in_message,
     entity_values,
+    folded_text,
     input_channel,
     is_interruption,
     latest_intent,
@@ -37,8 +39,10 @@ from actions.base import (
     trusted_phone,
     wants_to_stop,
 )
+from actions.status import report_status
 from bot.policy import COMPANY_CONTACT
 from bot.register import corrections, identity
+from bot.register.contacts import classify_contact, normalize_email, normalize_phone
 from bot.register.wording import KIND_TEXT
 
 logger = logging.getLogger(__name__)
@@ -142,8 +146,6 @@ def confirmation_message(kind: str, reference: str, due: str, verified: bool) ->
 
 def _registered_contact(customer: Any, identifier: str) -> Optional[Tuple[str, str]]:
     """Where the register says this customer is reached, preferring the identifier's kind."""
-    from bot.register.contacts import normalize_email, normalize_phone
-
     email = normalize_email(getattr(customer, "email", None) or "")
     phone = normalize_phone(getattr(customer, "phone", None) or "")
     prefer_email = "@" in (identifier or "")
@@ -231,19 +233,11 @@ async def _still_verified(tracker: Tracker) -> Optional[Tuple[str, str]]:
     return (identifier, proof.method) if proof is not None else None
 
 
-class ValidateRightsForm(FormValidationAction):
+class ValidateRightsForm(RequestFormValidationAction):
     def name(self) -> str:
         return "validate_rights_form"
 
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
-        if tracker.get_slot("register_error"):
-            return []
+    def slots_to_ask(self, tracker: Tracker) -> List[str]:
         kind = tracker.get_slot("request_kind")
         slots = ["identifier", "otp_code"]
         if kind == "correction":
@@ -283,8 +277,6 @@ class ValidateRightsForm(FormValidationAction):
     ) -> Dict[str, Any]:
         if value is None:
             return {"identifier": None}  # cleared, not typed
-        from bot.register.contacts import classify_contact
-
         if tracker.get_slot("otp_code") in DECIDED:
             return {"identifier": value}  # verified already (by the channel): nothing to send
         result: Dict[str, Any] = {}
@@ -571,10 +563,9 @@ class ValidateRightsForm(FormValidationAction):
     ) -> Dict[str, Any]:
         if value is None:
             return {"request_details": None}  # cleared, not typed
-        text = " ".join(str(value or "").split())
-        if len(text) < 3 or not re.search(r"[^\W\d_]", text):
+        text = folded_text(value)
+        if text is None:
             dispatcher.utter_message(response="utter_invalid_details")
-            return {"request_details": None}
         return {"request_details": text}
 
 
@@ -619,8 +610,6 @@ class ActionSubmitRightsRequest(Action):
             return []
         kind = tracker.get_slot("request_kind") or "access"
         if kind == "status":
-            from actions.status import report_status
-
             return await report_status(dispatcher, tracker)
         identifier = tracker.get_slot("identifier")
 

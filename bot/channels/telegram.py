@@ -42,6 +42,9 @@ from bot.channels.guard import APOLOGY, guarded
 from bot.channels.support import OffSwitch, conversation_id, run_sync, secrets_equal, split_text
 from bot.config import Settings, load_settings
 from bot.policy import COMPANY_EMAIL, COMPANY_PHONE
+from bot.register import channel_identities, inbound
+from bot.register.contacts import normalize_phone
+from bot.register.db import session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -199,17 +202,11 @@ class TelegramInput(InputChannel):
 
     @staticmethod
     def _first_time(update_id: int) -> bool:
-        from bot.register import inbound
-        from bot.register.db import session_scope
-
         with session_scope() as s:
             return inbound.first_time_seen(s, "telegram", str(update_id))
 
     @staticmethod
     def _remember_phone(user_id: int, phone: str, conversation: Optional[str] = None) -> None:
-        from bot.register import channel_identities
-        from bot.register.db import session_scope
-
         with session_scope() as s:
             channel_identities.remember_verified_phone(
                 s,
@@ -223,9 +220,6 @@ class TelegramInput(InputChannel):
     def _verified_phone(user_id: int, conversation: Optional[str] = None) -> Optional[str]:
         """The number this user proved; a proof from before the register kept the
         conversation (migration 0003) is tied to this user's conversation now."""
-        from bot.register import channel_identities
-        from bot.register.db import session_scope
-
         with session_scope() as s:
             phone = channel_identities.verified_phone(
                 s, channel="telegram", external_id=str(user_id)
@@ -332,8 +326,6 @@ class TelegramInput(InputChannel):
                 message.chat.id, CONTACT_NOT_OWN, reply_markup=_contact_keyboard()
             )
             return
-        from bot.register.contacts import normalize_phone
-
         raw = contact.phone_number or ""
         phone = normalize_phone(raw if raw.startswith("+") else f"+{raw}")
         if phone is None:

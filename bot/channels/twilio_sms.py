@@ -40,6 +40,9 @@ from bot.channels.guard import guarded
 from bot.channels.support import OffSwitch, conversation_id, run_sync, split_text
 from bot.config import Settings, load_settings
 from bot.policy import COMPANY_CONTACT
+from bot.register import identity, inbound, suppressions
+from bot.register.contacts import normalize_phone
+from bot.register.db import session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -233,10 +236,6 @@ class TwilioSmsInput(InputChannel):
         """First time this MessageSid is seen? If so, and ``phone`` is the (valid) sender,
         record in the register that this conversation proved it (same transaction): the
         actions ask the register, not the message's metadata, who is verified."""
-        from bot.register import identity, inbound
-        from bot.register.contacts import normalize_phone
-        from bot.register.db import session_scope
-
         with session_scope() as s:
             first = inbound.first_time_seen(s, "twilio_sms", message_sid)
             number = normalize_phone(phone) if phone else None
@@ -247,9 +246,6 @@ class TwilioSmsInput(InputChannel):
     @staticmethod
     def _opt_out_once(message_sid: str, phone: str) -> Optional[str]:
         """Suppress SMS marketing to ``phone`` unless this MessageSid was seen; one commit."""
-        from bot.register import inbound, suppressions
-        from bot.register.db import session_scope
-
         with session_scope() as s:
             if not inbound.first_time_seen(s, "twilio_sms", message_sid):
                 return None
@@ -264,9 +260,6 @@ class TwilioSmsInput(InputChannel):
 
     @staticmethod
     def _opt_in(phone: str) -> bool:
-        from bot.register import suppressions
-        from bot.register.db import session_scope
-
         with session_scope() as s:
             return suppressions.opt_in(s, channel="sms", address=phone, actor="twilio_sms")
 
@@ -328,8 +321,6 @@ class TwilioSmsInput(InputChannel):
         message_sid: str,
         body: str,
     ) -> List[str]:
-        from bot.register.contacts import normalize_phone
-
         phone = normalize_phone(sender) or sender
         conversation = conversation_id("sms", phone, self.settings.twilio_auth_token or "")
         keyword = classify(body)

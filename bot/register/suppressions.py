@@ -22,6 +22,7 @@ from bot.register.contacts import (  # noqa: F401 - re-exported: callers import 
     postal_address,
     registered_address,
 )
+from bot.register.db import session_scope
 from bot.register.models import CHANNELS, Customer, PrivacyRequest, Suppression
 from bot.register.requests import create_request
 
@@ -139,6 +140,27 @@ def opt_out(
             request_reference=request.reference,
         )
     return request
+
+
+def submit_opt_out(
+    *,
+    channels: List[str],
+    address: Optional[str],
+    source_channel: str,
+    verified_phone: Optional[str] = None,
+) -> str:
+    """The assistant's opt-out: ``opt_out`` in a transaction of its own, by ``assistant``.
+    Returns the done ticket's reference (the ticket itself is detached once the session
+    closes)."""
+    with session_scope() as s:
+        return opt_out(
+            s,
+            channels=channels,
+            address=address,
+            source_channel=source_channel,
+            actor="assistant",
+            verified_phone=verified_phone,
+        ).reference
 
 
 def opt_in(s: Session, *, channel: str, address: str, actor: str, source: str = "") -> bool:

@@ -14,8 +14,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
-from actions.base import RegisterUnavailable, apologise, in_register
+from actions.base import RegisterUnavailable, apologise, register_call
 from actions.handoff import ActionHumanHandoff
+from bot.register import requests, suppressions
 from bot.register.customers import import_csv
 from bot.register.db import dispose, session_scope, upgrade
 from bot.register.models import AuditEntry, OutboxMessage, PrivacyRequest
@@ -122,24 +123,28 @@ def test_the_handoff_answer_names_the_companys_phone_and_email():
 # --- The fallback when the register is down ---------------------------------------------
 
 
-async def test_a_register_call_runs_in_one_transaction(register):
-    def count_requests(session) -> int:
-        return session.execute(select(func.count()).select_from(PrivacyRequest)).scalar()
-
-    assert await in_register(count_requests) == rows(register)["privacy_requests"]
+async def test_a_register_call_returns_what_the_use_case_returns(register):
+    reference = await register_call(
+        suppressions.submit_opt_out, channels=["email"], address=DEMO_EMAIL, source_channel="rest"
+    )
+    with session_scope(register) as session:
+        assert requests.get_by_reference(session, reference).kind == "opt_out"
 
 
 async def test_a_register_that_cannot_be_reached_becomes_an_apology(monkeypatch, caplog):
     closed_port = "postgresql://klbot:secret-password@127.0.0.1:1/register"
     monkeypatch.setenv("KLBOT_DATABASE_URL", closed_port)
 
-    def read_a_request(session) -> Any:
-        return session.execute(select(PrivacyRequest).limit(1)).first()
-
     with caplog.at_level(logging.ERROR):
         with pytest.raises(RegisterUnavailable):
-            await in_register(read_a_request)
-    assert "Register call failed" in caplog.text and "secret-password" not in caplog.text
+            await register_call(
+                suppressions.submit_opt_out,
+                channels=["email"],
+                address=DEMO_EMAIL,
+                source_channel="rest",
+            )
+    assert "Register call failed" in caplog.text
+    assert "secret-password" not in caplog.text and DEMO_EMAIL not in caplog.text
 
     dispatcher = CollectingDispatcher()
     assert apologise(dispatcher) == [SlotSet("register_error", True)]
@@ -149,11 +154,12 @@ async def test_a_register_that_cannot_be_reached_becomes_an_apology(monkeypatch,
 async def test_a_failure_inside_the_transaction_writes_nothing(register):
     before = rows(register)
 
-    def write_then_fail(session) -> None:
-        session.add(AuditEntry(actor="test", action="test", entity="test"))
-        session.flush()
-        raise RuntimeError("boom")
+    def write_then_fail() -> None:  # a use case that fails after its first write
+        with session_scope() as session:
+            session.add(AuditEntry(actor="test", action="test", entity="test"))
+            session.flush()
+            raise RuntimeError("boom")
 
     with pytest.raises(RegisterUnavailable):
-        await in_register(write_then_fail)
+        await register_call(write_then_fail)
     assert rows(register) == before

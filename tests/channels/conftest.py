@@ -7,12 +7,15 @@ proxy); Telegram's Bot API is a local fake that records every call.
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Dict, List, Optional
 
 import httpx
 import pytest
+from playwright.sync_api import sync_playwright
 from twilio.request_validator import RequestValidator
 
 from tests.channels.fake_telegram import FakeTelegram
@@ -26,6 +29,10 @@ TWILIO_ACCOUNT = "AC" + "0" * 32
 TELEGRAM_TOKEN = "123456789:TEST-token_for-the-fake-api"  # noqa: S105
 TELEGRAM_SECRET = "telegram-webhook-secret-0123456789"  # noqa: S105
 OUR_NUMBER = "+4759440000"
+# the browser tests (test_webchat_browser.py, test_widget_browser.py)
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"  # their screenshots
+ANSWER_TIMEOUT = 60_000  # ms; the first turn of a fresh server can be slow
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +40,24 @@ def fake_telegram():
     fake = FakeTelegram().start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Debian's, driven by Playwright) for a browser test module;
+    skips, saying why, when there is none."""
+    executable = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
+    if not executable:
+        pytest.skip(
+            "No Chromium at /usr/bin/chromium: install Debian's (`apt-get install chromium`; "
+            "CI's .ci/run does) to run the browser test."
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(executable), headless=True, args=["--no-sandbox"]
+        )
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

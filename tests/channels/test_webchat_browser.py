@@ -8,41 +8,17 @@ list; a screenshot goes to tests/artifacts/. Skips, saying why, when Chromium is
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.support.servers import ROOT, klbot
+from tests.channels.conftest import ANSWER_TIMEOUT, ARTIFACTS
+from tests.support.servers import klbot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
-ANSWER_TIMEOUT = 60_000  # ms; the first turn of a fresh server can be slow
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
-    if not executable:
-        pytest.skip(
-            "No Chromium at /usr/bin/chromium: install Debian's (`apt-get install chromium`; "
-            "CI's .ci/run does) to run the browser test."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(executable), headless=True, args=["--no-sandbox"]
-        )
-        yield launched
-        launched.close()
-
 
 def test_web_chat_on_a_phone_keeps_the_conversation_and_completes_an_opt_out(channels, browser):
-    from playwright.sync_api import expect
-
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="nb-NO"
     )

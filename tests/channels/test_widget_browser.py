@@ -10,20 +10,18 @@ tests/artifacts/. Skips, saying why, when Chromium is missing.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from typing import Dict, List
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from bot.channels.webchat.demo import SITE, make_server, serve_in_thread
-from tests.support.servers import ROOT, free_port, start_assistant
+from tests.channels.conftest import ANSWER_TIMEOUT, ARTIFACTS
+from tests.support.servers import free_port, start_assistant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
-ANSWER_TIMEOUT = 60_000  # ms; the first turn of a fresh server can be slow
 QUESTION = "Hvor lenge lagrer dere opplysningene mine?"
 GREEN = "rgb(31, 93, 58)"  # the chat's own colour (#1f5d3a)
 
@@ -69,24 +67,6 @@ def site(tmp_path_factory):
         running.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    executable = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
-    if not executable:
-        pytest.skip(
-            "No Chromium at /usr/bin/chromium: install Debian's (`apt-get install chromium`; "
-            "CI's .ci/run does) to run the browser test."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(executable), headless=True, args=["--no-sandbox"]
-        )
-        yield launched
-        launched.close()
-
-
 def watch(page, site: Dict, problems: List[str], external: List[str]) -> None:
     """Collect page errors, console errors (CSP violations among them) and requests to
     anywhere but the site and the assistant."""
@@ -108,8 +88,6 @@ def session_events(site: Dict, session_id: str) -> List[str]:
 
 
 def test_a_customer_asks_on_one_page_and_continues_on_the_next(site, browser):
-    from playwright.sync_api import expect
-
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nb-NO")
     page = context.new_page()
     problems: List[str] = []
@@ -178,8 +156,6 @@ def test_a_customer_asks_on_one_page_and_continues_on_the_next(site, browser):
 
 
 def test_on_a_phone_the_panel_fills_the_screen(site, browser):
-    from playwright.sync_api import expect
-
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="nb-NO"
     )
@@ -236,8 +212,6 @@ CONTRAST = """(selectors) => {
 
 
 def test_keyboard_only(site, browser):
-    from playwright.sync_api import expect
-
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nb-NO")
     page = context.new_page()
     try:
@@ -307,8 +281,6 @@ def test_keyboard_only(site, browser):
 
 
 def test_a_page_on_an_origin_that_is_not_allowed_cannot_open_a_conversation(site, browser):
-    from playwright.sync_api import expect
-
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nb-NO")
     page = context.new_page()
     console: List[str] = []
@@ -359,8 +331,6 @@ def test_a_page_on_an_origin_that_is_not_allowed_cannot_open_a_conversation(site
 
 
 def test_the_host_pages_styles_and_scripts_are_untouched(site, browser):
-    from playwright.sync_api import expect
-
     host_elements = ["body", "h1", ".site-header", "nav a", ".lead", "#site-button", "footer"]
     properties = [
         "font-family", "font-size", "color", "background-color", "margin-top", "padding-left",
@@ -430,8 +400,6 @@ def test_the_host_pages_styles_and_scripts_are_untouched(site, browser):
 
 
 def test_the_options_of_the_one_line(site, browser):
-    from playwright.sync_api import expect
-
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:

@@ -85,6 +85,24 @@ def test_opt_out_suppresses_once_clears_the_flag_and_records_a_done_ticket(regis
     }
 
 
+def test_the_assistants_opt_out_commits_on_its_own_and_returns_the_reference(register):
+    reference = suppressions.submit_opt_out(
+        channels=["sms"],
+        address="912 34 567",
+        source_channel="twilio_sms",
+        verified_phone="+4791234567",
+    )
+    with session_scope(register) as s:
+        ticket = requests.get_by_reference(s, reference)
+        assert (ticket.kind, ticket.status, ticket.channel) == ("opt_out", "done", "twilio_sms")
+        assert ticket.verified and ticket.details["channels"] == ["sms"]
+        assert suppressions.is_suppressed(s, "sms", "+4791234567")
+        actors = s.execute(
+            select(AuditEntry.actor).where(AuditEntry.entity_id == reference)
+        ).scalars()
+        assert set(actors) == {"assistant"}
+
+
 def _opt_out_worker(url):
     os.environ["KLBOT_DATABASE_URL"] = url
     with session_scope(url) as s:
