@@ -1,6 +1,6 @@
 """Scoring intent classification on the project's held-out sets (tests, bench, docs).
 
-Three held-out sets, never trained on:
+Four held-out sets, never trained on:
 
 * ``tests/nlu/heldout.yml``: paraphrases of the catalog, the project's first set;
 * ``tests/nlu/heldout_voices.yml``: written afterwards and by another method, in the voices of
@@ -8,6 +8,8 @@ Three held-out sets, never trained on:
   angry).
 * ``tests/nlu/heldout_fresh.yml``: written later still from scenario cards by someone who read
   only the catalog and the policy; near-duplicates of training examples taken out.
+* ``tests/nlu/heldout_turns.yml``: customers' turns in imagined conversations, written the same
+  way before the contrastive training data (data/nlu/contrast.yml) was measured.
 
 ``score()`` takes the parsed results (``/model/parse`` shape) and returns macro-F1 over the
 catalog intents, accuracy, per-intent F1 and the confusions; a message that ends up as
@@ -31,6 +33,7 @@ HELDOUT_SETS: Dict[str, Path] = {
     "heldout": ROOT / "tests" / "nlu" / "heldout.yml",
     "voices": ROOT / "tests" / "nlu" / "heldout_voices.yml",
     "fresh": ROOT / "tests" / "nlu" / "heldout_fresh.yml",
+    "turns": ROOT / "tests" / "nlu" / "heldout_turns.yml",
 }
 
 
