@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.e2e]
 
 GOODBYE = "Ha en fin dag!"
 OFFER = "Vil du vite mer?"
+ENGLISH_OFFER = "Would you like to know more?"
 
 
 def turns(assistant, *messages: str) -> List[str]:
@@ -45,6 +46,23 @@ def test_a_policy_answer_inside_a_form_asks_only_the_forms_question(assistant):
     assert replies[1].count("?") == 1  # the form's question, nothing else
     assert "avbrutt" in replies[2]
     assert GOODBYE in replies[3]
+
+
+def test_an_english_answer_offers_more_outside_a_form_and_not_inside(assistant):
+    replies = turns(
+        assistant,
+        '/ask_retention{"language":"en"}',
+        "/request_erasure",
+        "/ask_retention",
+        "/help",
+        "/cancel",
+    )
+    assert "kept" in replies[0] and ENGLISH_OFFER in replies[0]
+    assert "kept" in replies[2] and ENGLISH_OFFER not in replies[2]
+    assert replies[2].count("?") == 1  # the form's question, nothing else
+    assert "«avbryt»" in replies[3] and "cancel" not in replies[3].lower()
+    assert replies[3].count("?") == 1
+    assert "avbrutt" in replies[4]
 
 
 def test_a_topic_the_policy_does_not_cover_gets_an_honest_answer_once(assistant):

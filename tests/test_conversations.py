@@ -11,6 +11,7 @@ tests/test_dialogue.py (slow).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -130,7 +131,9 @@ stories:
     assert predicted != expected and predicted[-1] == "utter_goodbye"
 
 
-# --- What a policy answer says inside a form ------------------------------------------------
+# --- What an answer says inside a form, and outside ------------------------------------------
+
+LANGUAGES = ["nb", "en"]
 
 
 def variation(domain: Domain, response: str, slots: dict) -> dict:
@@ -144,12 +147,16 @@ def variation(domain: Domain, response: str, slots: dict) -> dict:
     return variations[0]
 
 
+def rules_in(name: str) -> List[dict]:
+    return yaml.safe_load((ROOT / "data" / "rules" / name).read_text("utf-8"))["rules"]
+
+
 def digression_answers() -> List[str]:
-    rules = yaml.safe_load((ROOT / "data" / "rules" / "digressions.yml").read_text("utf-8"))
+    """What the rules say inside a form before going back to it (digressions.yml)."""
     return sorted(
         {
             step["action"]
-            for rule in rules["rules"]
+            for rule in rules_in("digressions.yml")
             if rule["steps"][-1].get("active_loop")  # answered, then back to the form
             for step in rule["steps"]
             if step.get("action", "").startswith("utter_")
@@ -157,20 +164,79 @@ def digression_answers() -> List[str]:
     )
 
 
-@pytest.mark.parametrize("response", digression_answers())
-def test_inside_a_form_a_policy_answer_asks_no_question_of_its_own(dialogue, response):
-    domain, _ = dialogue
-    in_form = variation(domain, response, {"requested_slot": "identifier"})
-    assert "?" not in in_form["text"], in_form["text"]
-    assert not in_form.get("buttons")
+def policy_answers() -> Dict[str, List[str]]:
+    """Each policy question's rule outside a form: intent -> the actions that answer it."""
+    return {
+        rule["steps"][0]["intent"]: [s["action"] for s in rule["steps"][1:]]
+        for rule in rules_in("policy.yml")
+        if rule["rule"].startswith("answer ")
+    }
 
 
+def offers() -> List[str]:
+    return sorted({actions[-1] for actions in policy_answers().values() if len(actions) > 1})
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("response", digression_answers())
-def test_outside_a_form_the_answer_offers_more_where_there_is_more(dialogue, response):
+def test_inside_a_form_an_answer_asks_no_question_of_its_own(dialogue, response, language):
+    """One question at a time: the form asks its own next (no «Vil du vite mer?», in
+    English neither)."""
     domain, _ = dialogue
-    outside = variation(domain, response, {"requested_slot": None})
-    if f"{response}_more" in domain.responses:
-        assert outside["text"].endswith("?"), outside["text"]
+    answer = variation(domain, response, {"language": language})
+    assert "?" not in answer["text"], answer["text"]
+    assert not answer.get("buttons")
+
+
+@pytest.mark.parametrize("intent", sorted(policy_answers()))
+def test_outside_a_form_the_answer_offers_more_where_there_is_more(dialogue, intent):
+    domain, _ = dialogue
+    answer, *rest = policy_answers()[intent]
+    if f"{answer}_more" not in domain.responses:
+        return
+    (offer,) = rest
+    assert offer.startswith("utter_offer_"), offer
+    for language in LANGUAGES:
+        text = variation(domain, offer, {"language": language})["text"]
+        assert text.endswith("?"), text
+    more = {
+        "steps": [
+            {"action": answer},
+            {"action": offer},
+            {"intent": "affirm"},
+            {"action": f"{answer}_more"},
+        ]
+    }
+    assert any(rule["steps"] == more["steps"] for rule in rules_in("policy.yml")), intent
+
+
+def test_the_answers_inside_a_form_are_the_answers_outside_without_the_offer():
+    """The answer's text is written once: outside a form the offer is a response of its own."""
+    outside = {actions[0] for actions in policy_answers().values()}
+    inside = set(digression_answers())
+    assert outside <= inside, outside - inside
+    assert not inside & set(offers())
+
+
+@pytest.mark.parametrize("response", sorted({*digression_answers(), *offers()}))
+def test_an_english_customer_gets_english_inside_a_form_and_in_the_offers(dialogue, response):
+    domain, _ = dialogue
+    english = variation(domain, response, {"language": "en"})
+    norwegian = variation(domain, response, {"language": "nb"})
+    assert english["text"] != norwegian["text"], response
+    words = re.findall(r"\b(?:og|er|du|vi|deg|ikke|hva|til|kan|eller)\b", english["text"])
+    assert not words, (response, words)
+    payloads = [[b["payload"] for b in v.get("buttons", [])] for v in (english, norwegian)]
+    assert payloads[0] == payloads[1], response
+
+
+@pytest.mark.parametrize("response", ["utter_help_in_form", "utter_handoff_in_form"])
+def test_inside_a_form_english_customers_are_told_to_write_avbryt(dialogue, response):
+    """By SMS, "cancel" is an opt-out keyword (bot/channels/twilio_sms.py): never suggest it."""
+    domain, _ = dialogue
+    for language in LANGUAGES:
+        text = variation(domain, response, {"language": language})["text"]
+        assert "«avbryt»" in text and "cancel" not in text.lower(), text
 
 
 # --- Topics the policy says nothing about -------------------------------------------------

@@ -136,7 +136,9 @@ def twiml(messages: List[str]) -> HTTPResponse:
 
 
 def render_for_sms(collected: List[Dict[str, Any]], too_long: str) -> List[str]:
-    """The bot's messages as SMS texts: buttons as a numbered list, long text split."""
+    """The bot's messages as SMS texts: buttons as a numbered list, long text split, and
+    the turn's short messages joined into one SMS where they fit (an answer and its «Vil du
+    vite mer?» arrive together, in order)."""
     number = 0
     parts: List[str] = []
     for message in collected:
@@ -151,7 +153,7 @@ def render_for_sms(collected: List[Dict[str, Any]], too_long: str) -> List[str]:
             parts.extend(split_text(body, SMS_LIMIT))
     if number:
         parts.extend(split_text("Svar med tallet for det du vil velge.", SMS_LIMIT))
-        parts = _join_short(parts)
+    parts = _join_short(parts)
     if len(parts) > MAX_MESSAGES:
         parts = parts[: MAX_MESSAGES - 1] + [too_long]
     return parts

@@ -57,6 +57,16 @@ def test_long_answers_become_several_sms_and_very_long_ones_are_shortened():
     assert len(parts) == 4 and parts[-1] == "KORTET"
 
 
+def test_an_answer_and_its_offer_arrive_in_one_sms_when_they_fit():
+    answer = "Opplysningene lagres i kunderegisteret så lenge du er kunde hos oss."
+    assert render_for_sms([{"text": answer}, {"text": "Vil du vite mer?"}], "") == [
+        f"{answer}\nVil du vite mer?"
+    ]
+    long = "Opplysningene lagres så lenge du er kunde hos oss. " * 6  # about 310 characters
+    parts = render_for_sms([{"text": long}, {"text": "Vil du vite mer?"}], "")
+    assert len(parts) == 2 and parts[1] == "Vil du vite mer?"
+
+
 def test_buttons_are_numbered_across_the_turn():
     parts = render_for_sms(
         [
