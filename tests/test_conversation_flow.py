@@ -8,6 +8,7 @@ seconds, and the test stories run against the trained model in tests/test_dialog
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import List
 
@@ -18,6 +19,7 @@ pytestmark = [pytest.mark.e2e]
 GOODBYE = "Ha en fin dag!"
 OFFER = "Vil du vite mer?"
 ENGLISH_OFFER = "Would you like to know more?"
+NORWEGIAN = re.compile(r"\b(?:og|er|du|vi|deg|ikke|hva|til|kan|eller|jeg|det|på|har)\b", re.I)
 
 
 def turns(assistant, *messages: str) -> List[str]:
@@ -88,3 +90,33 @@ def test_a_topic_inside_a_form_is_answered_and_the_form_goes_on(assistant):
 def test_a_goodbye_that_names_the_chat_is_a_goodbye(assistant):
     (reply,) = turns(assistant, '/goodbye{"policy_topic":"chat"}')
     assert GOODBYE in reply and "90 dager" not in reply
+
+
+def test_an_english_customer_gets_the_rights_forms_questions_in_english(assistant):
+    replies = turns(
+        assistant,
+        '/request_erasure{"language":"en"}',
+        '/inform{"email":"nobody.here@example.com"}',
+        "/inform",
+        "/cancel",
+    )
+    assert "confirm who you are" in replies[0] and "Which e-mail address" in replies[0]
+    assert "one-time code" in replies[1] and "«no code»" in replies[1]
+    assert "6 digits" in replies[2]
+    assert "I have stopped" in replies[3]
+    for reply in replies:
+        assert not NORWEGIAN.search(reply), reply
+
+
+def test_an_english_opt_out_is_confirmed_in_english(assistant):
+    replies = turns(
+        assistant,
+        '/request_opt_out{"language":"en"}',
+        '/inform{"marketing_channel":"email"}',
+        '/inform{"email":"english.optout@example.com"}',
+    )
+    assert "Which marketing do you want to stop?" in replies[0]
+    assert "Which e-mail address is it?" in replies[1]
+    assert "Done." in replies[2] and "by e-mail" in replies[2]
+    for reply in replies:
+        assert not NORWEGIAN.search(reply), reply
