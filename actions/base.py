@@ -60,6 +60,11 @@ INTERRUPTING_INTENTS = {
 # Free text (a new address, what the person objects to) is taken as a value unless the NLU is
 # this sure that it is something else, or it is a question.
 FREE_TEXT_INTERRUPTION_CONFIDENCE = 0.8
+# Small talk that is the whole message («takk», «hei», «ha det bra») is never free text: the
+# in-form rules (data/rules/digressions.yml) answer it, even when the NLU is less sure.
+SMALL_TALK = {"greet", "thank", "goodbye"}
+SMALL_TALK_MAX_WORDS = 4
+SMALL_TALK_CONFIDENCE = 0.5
 
 # Slots one request uses; all are cleared when it ends or is cancelled. (``challenge_id`` is
 # kept for the session: the register allows one new code a minute per conversation and then
@@ -202,7 +207,10 @@ def is_interruption(tracker: Tracker, *, free_text: bool = False) -> bool:
     if intent.startswith("request_"):
         # "ikke statistikk" while asked what to restrict reads like a request of its own
         return False
-    return "?" in latest_text(tracker) or confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE
+    text = latest_text(tracker)
+    if intent in SMALL_TALK and len(text.split()) <= SMALL_TALK_MAX_WORDS:
+        return confidence >= SMALL_TALK_CONFIDENCE
+    return "?" in text or confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE
 
 
 def wants_to_stop(tracker: Tracker, intents: Tuple[str, ...] = ("cancel", "deny")) -> bool:
