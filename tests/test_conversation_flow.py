@@ -120,3 +120,12 @@ def test_an_english_opt_out_is_confirmed_in_english(assistant):
     assert "Done." in replies[2] and "by e-mail" in replies[2]
     for reply in replies:
         assert not NORWEGIAN.search(reply), reply
+
+
+def test_a_short_question_in_the_complaint_form_is_answered_not_written_down(assistant):
+    replies = turns(assistant, "/ask_complaint", "hvordan klager jeg?", "/deny")
+    assert "Vil du at jeg skriver ned klagen din" in replies[0]
+    assert "Datatilsynet" in replies[1] and "Vil du at jeg skriver ned klagen din" in replies[1]
+    assert "Vil du ha svar?" not in replies[1]
+    assert "ikke skrevet noen klage" in replies[2]
+
