@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.notify import start_worker, wake_worker
 from bot.register.contacts import classify_contact, normalize_phone
+from bot.register.wording import KIND_TEXT, KIND_TEXT_EN
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,11 @@ INTERRUPTING_INTENTS = {
 # Free text (a new address, what the person objects to) is taken as a value unless the NLU is
 # this sure that it is something else, or it is a question.
 FREE_TEXT_INTERRUPTION_CONFIDENCE = 0.8
+# Small talk that is the whole message («takk», «hei», «ha det bra») is never free text: the
+# in-form rules (data/rules/digressions.yml) answer it, even when the NLU is less sure.
+SMALL_TALK = {"greet", "thank", "goodbye"}
+SMALL_TALK_MAX_WORDS = 4
+SMALL_TALK_CONFIDENCE = 0.5
 
 # Slots one request uses; all are cleared when it ends or is cancelled. (``challenge_id`` is
 # kept for the session: the register allows one new code a minute per conversation and then
@@ -85,7 +91,10 @@ REQUEST_SLOTS = [
     "requested_slot",
 ]
 
-CHANNEL_TEXT = {"sms": "SMS", "email": "e-post", "post": "brev"}
+CHANNEL_TEXT = {
+    "nb": {"sms": "SMS", "email": "e-post", "post": "brev"},
+    "en": {"sms": "SMS", "email": "e-mail", "post": "letter"},
+}
 CHANNEL_ORDER = ["sms", "email", "post"]
 
 _EMAIL_IN_TEXT = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}")
@@ -198,7 +207,10 @@ def is_interruption(tracker: Tracker, *, free_text: bool = False) -> bool:
     if intent.startswith("request_"):
         # "ikke statistikk" while asked what to restrict reads like a request of its own
         return False
-    return "?" in latest_text(tracker) or confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE
+    text = latest_text(tracker)
+    if intent in SMALL_TALK and len(text.split()) <= SMALL_TALK_MAX_WORDS:
+        return confidence >= SMALL_TALK_CONFIDENCE
+    return "?" in text or confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE
 
 
 def wants_to_stop(tracker: Tracker, intents: Tuple[str, ...] = ("cancel", "deny")) -> bool:
@@ -283,11 +295,24 @@ def oslo_date(moment: Optional[datetime]) -> str:
     return moment.strftime("%d.%m.%Y")
 
 
-def channels_text(channels: List[str]) -> str:
-    names = [CHANNEL_TEXT[c] for c in CHANNEL_ORDER if c in channels]
+def language(tracker: Tracker) -> str:
+    """The customer's language (the ``language`` slot, set from each message): ``en`` or
+    ``nb``, the default. Text built here follows it, as the responses' variations do."""
+    return "en" if tracker.get_slot("language") == "en" else "nb"
+
+
+def channels_text(channels: List[str], lang: str = "nb") -> str:
+    words = CHANNEL_TEXT.get(lang, CHANNEL_TEXT["nb"])
+    names = [words[c] for c in CHANNEL_ORDER if c in channels]
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " og " + names[-1]
+    return ", ".join(names[:-1]) + (" and " if lang == "en" else " og ") + names[-1]
+
+
+def kind_text(kind: str, lang: str = "nb") -> str:
+    """A request kind in the customer's words ("sletting", "erasure")."""
+    words = KIND_TEXT_EN if lang == "en" else KIND_TEXT
+    return words.get(kind, kind)
 
 
 def reset_events(tracker: Tracker, names: Iterable[str] = REQUEST_SLOTS) -> List[EventType]:

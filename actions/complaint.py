@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import (
+    INTERRUPTING_INTENTS,
     RegisterUnavailable,
     RequestFormValidationAction,
     apologise,
@@ -51,6 +52,14 @@ QUESTION = re.compile(
     re.IGNORECASE,
 )
 MIN_COMPLAINT_WORDS = 6
+# «hvordan klager jeg?», «hvor sender jeg en klage?»: a question this short, asked when the
+# complaint's text is wanted, is a question (its rule in data/rules/digressions.yml answers
+# it), not the complaint. A complaint that ends in a question is longer.
+MAX_QUESTION_WORDS = 10
+
+
+def short_question(text: str) -> bool:
+    return bool(QUESTION.search(text)) and len(text.split()) <= MAX_QUESTION_WORDS
 
 
 def complaint_in_message(text: str) -> bool:
@@ -99,6 +108,12 @@ class ValidateComplaintForm(RequestFormValidationAction):
         short = len(text.split()) <= 3
         if short and (intent == "deny" or NO_REPLY_WANTED.search(text)):
             return {"complaint_text": NO_ANSWER}
+        if (
+            intent in INTERRUPTING_INTENTS
+            and not intent.startswith("request_")
+            and short_question(text)
+        ):
+            return {}  # a question (policy, how to complain): answered, then asked again
         if intent != "ask_complaint" and is_interruption(tracker, free_text=True):
             return {}  # (a complaint itself often reads as ask_complaint: it is the answer)
         return {"complaint_text": text[:MAX_TEXT]}

@@ -26,6 +26,7 @@ from actions.base import (
     entity_values,
     input_channel,
     is_interruption,
+    language,
     latest_text,
     register_call,
     trusted_phone,
@@ -202,8 +203,8 @@ class ActionSubmitOptOut(Action):
         dispatcher.utter_message(
             response=response,
             contact=address,
-            channels=channels_text(direct),
-            customer_channels=channels_text(by_customer),
+            channels=channels_text(direct, language(tracker)),
+            customer_channels=channels_text(by_customer, language(tracker)),
             reference=reference,
         )
         return []

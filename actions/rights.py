@@ -10,6 +10,7 @@ written, unverified, and the customer is told the written route.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any, Dict, List, Optional, Tuple
@@ -28,6 +29,8 @@ from actions.base import (
     folded_text,
     input_channel,
     is_interruption,
+    kind_text,
+    language,
     latest_intent,
     latest_text,
     oslo_date,
@@ -40,10 +43,9 @@ from actions.base import (
     wants_to_stop,
 )
 from actions.status import report_status
-from bot.policy import COMPANY_CONTACT
+from bot.policy import COMPANY_CONTACT, COMPANY_CONTACT_EN
 from bot.register import corrections, identity
 from bot.register.contacts import classify_contact, normalize_email, normalize_phone
-from bot.register.wording import KIND_TEXT
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +60,11 @@ KIND_BY_INTENT = {
 }
 FIELDS = ("name", "address", "phone", "email", "contact_person")
 FIELD_WORDS = [
-    ("contact_person", re.compile(r"kontakt\s*person", re.I)),
+    ("contact_person", re.compile(r"(kontakt|contact)\s*person", re.I)),
     ("email", re.compile(r"e-?post|e-?mail|mail", re.I)),
-    ("phone", re.compile(r"telefon|mobil|tlf|nummer", re.I)),
+    ("phone", re.compile(r"telefon|mobil|tlf|nummer|\bphone|\bnumber", re.I)),
     ("address", re.compile(r"adress", re.I)),
-    ("name", re.compile(r"\bna(v|m)n", re.I)),
+    ("name", re.compile(r"\bna(v|m)n|\bname\b", re.I)),
 ]
 FIELD_TEXT = {
     "name": "navn",
@@ -74,7 +76,9 @@ FIELD_TEXT = {
 
 NO_CODE = re.compile(
     r"^(nei\b.*|ingen( kode)?|fikk (ingen|ikke|ikkje)|har (ikke|ikkje) (fått|fatt)|"
-    r"(jeg |eg |æ )?(fikk|fekk|får|har) (ikke|ikkje|ingen)|kom (ingen|ikke)|ikke (fått|mottatt))",
+    r"(jeg |eg |æ )?(fikk|fekk|får|har) (ikke|ikkje|ingen)|kom (ingen|ikke)|ikke (fått|mottatt)|"
+    # English: the question says «no code»
+    r"no( code)?\b|(i )?(didn'?t|did not|haven'?t|have not|never) (get|got|receive)|got no)",
     re.IGNORECASE,
 )
 NEW_CODE = re.compile(r"\b(ny|nytt|ny engangs)\s*kode|send (meg )?(en )?(ny|koden)|new code", re.I)
@@ -122,22 +126,58 @@ FIELD_INVALID = "__invalid__"
 DECIDED = ("ok", "channel", "failed", "skipped")  # otp_code once the check is over
 
 
-def code_message(code: str) -> str:
+# A status question writes no ticket: these say so without "I will still take the request"
+STATUS_RESPONSES = {
+    "utter_code_locked": "utter_code_locked_status",
+    "utter_code_limit": "utter_code_limit_status",
+    "utter_code_skipped": "utter_code_skipped_status",
+}
+
+
+def for_kind(tracker: Tracker, response: str) -> str:
+    if tracker.get_slot("request_kind") == "status":
+        return STATUS_RESPONSES.get(response, response)
+    return response
+
+
+def code_message(code: str, lang: str = "nb") -> str:
+    """The one-time code, in the language the customer writes in the chat."""
+    if lang == "en":
+        return (
+            f"Your one-time code from KL Miljøvarme is {code}. It is valid for 10 minutes. Do "
+            "not share it with anyone. If you did not ask for it, you can ignore this message."
+        )
     return (
         f"Engangskoden din fra KL Miljøvarme er {code}. Den gjelder i 10 minutter. Ikke del "
         "den med noen. Har du ikke bedt om den, kan du se bort fra meldingen."
     )
 
 
-def confirmation_message(kind: str, reference: str, due: str, verified: bool) -> str:
+def confirmation_message(
+    kind: str, reference: str, due: str, verified: bool, lang: str = "nb"
+) -> str:
+    what = kind_text(kind, lang)
+    if lang == "en":
+        contact = COMPANY_CONTACT_EN
+        if verified:
+            return (
+                f"KL Miljøvarme has received your request for {what} (reference {reference}). "
+                f"We will answer by {due} at the latest. Questions: {contact}."
+            )
+        return (
+            f"Someone has asked KL Miljøvarme for {what} of your personal data (reference "
+            f"{reference}) without confirming their identity. If it was you, send the request "
+            "in writing and signed, with a copy of an ID document. If it was not you, contact "
+            f"us: {contact}."
+        )
     contact = COMPANY_CONTACT
     if verified:
         return (
-            f"KL Miljøvarme har mottatt forespørselen din om {KIND_TEXT.get(kind, kind)} "
+            f"KL Miljøvarme har mottatt forespørselen din om {what} "
             f"(referanse {reference}). Vi svarer senest {due}. Spørsmål: {contact}."
         )
     return (
-        f"Noen har bedt KL Miljøvarme om {KIND_TEXT.get(kind, kind)} for opplysningene dine "
+        f"Noen har bedt KL Miljøvarme om {what} for opplysningene dine "
         f"(referanse {reference}), uten å bekrefte identiteten. Var det deg, send forespørselen "
         "skriftlig og underskrevet med kopi av ID-dokument. Var det ikke deg, kontakt oss: "
         f"{contact}."
@@ -295,7 +335,7 @@ class ValidateRightsForm(RequestFormValidationAction):
         if started is None:
             return {**result, "identifier": identifier, "register_error": True}
         if started == LIMITED:
-            dispatcher.utter_message(response="utter_code_limit")
+            dispatcher.utter_message(response=for_kind(tracker, "utter_code_limit"))
             return {**result, "identifier": identifier, "otp_code": "failed", "verified": False}
         if previous and started == previous:
             # within a minute of the last code (a corrected e-mail, a second request) the
@@ -322,7 +362,10 @@ class ValidateRightsForm(RequestFormValidationAction):
         """
         try:
             started = await register_call(
-                identity.start_check, tracker.sender_id, identifier, message=code_message
+                identity.start_check,
+                tracker.sender_id,
+                identifier,
+                message=functools.partial(code_message, lang=language(tracker)),
             )
         except RegisterUnavailable:
             apologise(dispatcher)
@@ -375,7 +418,7 @@ class ValidateRightsForm(RequestFormValidationAction):
         if value == OTP_RESUMED:
             return {"otp_code": None, "otp_state": "resumed"}
         if value == OTP_SKIP:
-            dispatcher.utter_message(response="utter_code_skipped")
+            dispatcher.utter_message(response=for_kind(tracker, "utter_code_skipped"))
             return {"otp_code": "skipped", "verified": False, "otp_state": None}
         if value == OTP_INVALID or not value:
             return {"otp_code": None, "otp_state": "invalid"}
@@ -386,7 +429,7 @@ class ValidateRightsForm(RequestFormValidationAction):
             if started is None:
                 return {"otp_code": None, "register_error": True}
             if started == LIMITED:
-                dispatcher.utter_message(response="utter_code_limit")
+                dispatcher.utter_message(response=for_kind(tracker, "utter_code_limit"))
                 return {"otp_code": "failed", "verified": False, "otp_state": None}
             state = "wait" if started == previous else "resent"
             return {"otp_code": None, "otp_state": state, "challenge_id": started}
@@ -420,7 +463,7 @@ class ValidateRightsForm(RequestFormValidationAction):
         if status == "wrong" and attempts_left:
             return {"otp_code": None, "otp_state": "wrong", "otp_attempts_left": str(attempts_left)}
         if status in ("wrong", "locked"):
-            dispatcher.utter_message(response="utter_code_locked")
+            dispatcher.utter_message(response=for_kind(tracker, "utter_code_locked"))
             return {"otp_code": "failed", "verified": False, "otp_state": None}
         return {"otp_code": None, "otp_state": "expired"}  # expired, unknown
 
@@ -613,8 +656,10 @@ class ActionSubmitRightsRequest(Action):
             return await report_status(dispatcher, tracker)
         identifier = tracker.get_slot("identifier")
 
+        lang = language(tracker)
+
         def confirmation(reference: str, due_at: Any, verified: bool) -> str:
-            return confirmation_message(kind, reference, oslo_date(due_at), verified)
+            return confirmation_message(kind, reference, oslo_date(due_at), verified, lang)
 
         try:
             # the register decides whether this conversation verified the person: not a slot
@@ -654,7 +699,7 @@ class ActionSubmitRightsRequest(Action):
             # the same request again: one ticket, the customer gets its reference
             dispatcher.utter_message(
                 response="utter_request_already_open",
-                kind=KIND_TEXT.get(kind, kind),
+                kind=kind_text(kind, lang),
                 reference=reference,
                 due_date=due,
             )
@@ -670,7 +715,7 @@ class ActionSubmitRightsRequest(Action):
             else "utter_request_registered_unverified"
         )
         dispatcher.utter_message(
-            response=response, kind=KIND_TEXT.get(kind, kind), reference=reference, due_date=due
+            response=response, kind=kind_text(kind, lang), reference=reference, due_date=due
         )
         return []
 

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import (
     RegisterUnavailable,
     apologise,
+    language,
     register_call,
 )
 from bot.register import identity
@@ -40,6 +41,6 @@ async def report_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
         return []
     logger.info("Status of %d request(s) shown", len(rows))
     dispatcher.utter_message(response="utter_status_header")
-    for line in status_lines(rows):
+    for line in status_lines(rows, language=language(tracker)):
         dispatcher.utter_message(text=line)
     return []

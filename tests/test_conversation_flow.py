@@ -8,6 +8,7 @@ seconds, and the test stories run against the trained model in tests/test_dialog
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import List
 
@@ -18,6 +19,7 @@ pytestmark = [pytest.mark.e2e]
 GOODBYE = "Ha en fin dag!"
 OFFER = "Vil du vite mer?"
 ENGLISH_OFFER = "Would you like to know more?"
+NORWEGIAN = re.compile(r"\b(?:og|er|du|vi|deg|ikke|hva|til|kan|eller|jeg|det|på|har)\b", re.I)
 
 
 def turns(assistant, *messages: str) -> List[str]:
@@ -62,7 +64,7 @@ def test_an_english_answer_offers_more_outside_a_form_and_not_inside(assistant):
     assert replies[2].count("?") == 1  # the form's question, nothing else
     assert "«avbryt»" in replies[3] and "cancel" not in replies[3].lower()
     assert replies[3].count("?") == 1
-    assert "avbrutt" in replies[4]
+    assert "I have stopped" in replies[4]  # utter_cancelled in English too
 
 
 def test_a_topic_the_policy_does_not_cover_gets_an_honest_answer_once(assistant):
@@ -88,3 +90,51 @@ def test_a_topic_inside_a_form_is_answered_and_the_form_goes_on(assistant):
 def test_a_goodbye_that_names_the_chat_is_a_goodbye(assistant):
     (reply,) = turns(assistant, '/goodbye{"policy_topic":"chat"}')
     assert GOODBYE in reply and "90 dager" not in reply
+
+
+def test_an_english_customer_gets_the_rights_forms_questions_in_english(assistant):
+    replies = turns(
+        assistant,
+        '/request_erasure{"language":"en"}',
+        '/inform{"email":"nobody.here@example.com"}',
+        "/inform",
+        "/cancel",
+    )
+    assert "confirm who you are" in replies[0] and "Which e-mail address" in replies[0]
+    assert "one-time code" in replies[1] and "«no code»" in replies[1]
+    assert "6 digits" in replies[2]
+    assert "I have stopped" in replies[3]
+    for reply in replies:
+        assert not NORWEGIAN.search(reply), reply
+
+
+def test_an_english_opt_out_is_confirmed_in_english(assistant):
+    replies = turns(
+        assistant,
+        '/request_opt_out{"language":"en"}',
+        '/inform{"marketing_channel":"email"}',
+        '/inform{"email":"english.optout@example.com"}',
+    )
+    assert "Which marketing do you want to stop?" in replies[0]
+    assert "Which e-mail address is it?" in replies[1]
+    assert "Done." in replies[2] and "by e-mail" in replies[2]
+    for reply in replies:
+        assert not NORWEGIAN.search(reply), reply
+
+
+def test_a_short_question_in_the_complaint_form_is_answered_not_written_down(assistant):
+    replies = turns(assistant, "/ask_complaint", "hvordan klager jeg?", "/deny")
+    assert "Vil du at jeg skriver ned klagen din" in replies[0]
+    assert "Datatilsynet" in replies[1] and "Vil du at jeg skriver ned klagen din" in replies[1]
+    assert "Vil du ha svar?" not in replies[1]
+    assert "ikke skrevet noen klage" in replies[2]
+
+
+@pytest.mark.parametrize("form", ["/request_access", "/request_opt_out", "/ask_complaint"])
+def test_small_talk_inside_a_form_asks_only_the_forms_question(assistant, form):
+    replies = turns(assistant, form, "/greet", "/thank", "/goodbye", "/cancel")
+    for reply in replies[1:4]:
+        assert reply.count("?") == 1, reply  # the form's question, nothing else
+        assert "noe mer jeg kan hjelpe med" not in reply and "Spør meg" not in reply
+    assert "«avbryt»" in replies[3] and "ikke ferdige" in replies[3]
+    assert "avbrutt" in replies[4]

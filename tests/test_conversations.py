@@ -230,7 +230,9 @@ def test_an_english_customer_gets_english_inside_a_form_and_in_the_offers(dialog
     assert payloads[0] == payloads[1], response
 
 
-@pytest.mark.parametrize("response", ["utter_help_in_form", "utter_handoff_in_form"])
+@pytest.mark.parametrize(
+    "response", ["utter_help_in_form", "utter_handoff_in_form", "utter_goodbye_in_form"]
+)
 def test_inside_a_form_english_customers_are_told_to_write_avbryt(dialogue, response):
     """By SMS, "cancel" is an opt-out keyword (bot/channels/twilio_sms.py): never suggest it."""
     domain, _ = dialogue

@@ -29,6 +29,9 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlp.normalize import fold
 
 _WORD = re.compile(r"[a-zæøåéèäöü']+", re.IGNORECASE)
+# An e-mail or web address is read as no words at all: "ukjent.person@example.com" is not
+# English, and a Norwegian customer typing it must not get English answers.
+_ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+", re.IGNORECASE)
 
 # Words that are English and not also Norwegian ("i", "at", "to", "for", "is", "her", "no", "send",
 # "by", "man", "data" and "sms" are both, so they count for neither).
@@ -69,14 +72,15 @@ _NORWEGIAN_LETTERS = re.compile(r"[æøåÆØÅ]")
 
 def detect_language(text: str) -> Optional[str]:
     """``"en"``, ``"nb"`` or None when the message has no telling words."""
-    words = [w.lower() for w in _WORD.findall(text or "")]
+    text = _ADDRESS.sub(" ", text or "")
+    words = [w.lower() for w in _WORD.findall(text)]
     english = sum(1 for w in words if w in ENGLISH)
     norwegian = sum(
         1
         for w in words
         if w not in ENGLISH and (fold(w) in NORWEGIAN or w.endswith(_NORWEGIAN_ENDINGS))
     )
-    norwegian += len(_NORWEGIAN_LETTERS.findall(text or "")) and 1
+    norwegian += len(_NORWEGIAN_LETTERS.findall(text)) and 1
     if english and (norwegian == 0 or english > 2 * norwegian + 1):
         return "en"
     if norwegian:

@@ -13,6 +13,7 @@ COMPANY_PHONE = "+47 63 85 88 70"
 COMPANY_MOBILE = "+47 975 27 747"
 COMPANY_EMAIL = "biokjell@miljovarme.no"
 COMPANY_CONTACT = f"tlf. {COMPANY_PHONE} eller {COMPANY_EMAIL}"
+COMPANY_CONTACT_EN = f"phone {COMPANY_PHONE} or {COMPANY_EMAIL}"
 
 
 def policy_text() -> str:

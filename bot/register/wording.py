@@ -1,5 +1,7 @@
 """The words staff and customers read about tickets: kinds, states and dates in plain
 Norwegian, the status answer, the staff alert, and the notice when a ticket is closed.
+What a customer reads in the chat follows the conversation's language (``language="en"``:
+the status answer, the kinds); what staff read stays Norwegian.
 
 Pure functions (no database): they take plain values, so the action server, the CLI and the
 tests share them. Nothing here holds personal data beyond a ticket's reference; every
@@ -27,6 +29,16 @@ KIND_TEXT = {
     "portability": "dataportabilitet",
     "complaint": "klage",
 }
+KIND_TEXT_EN = {
+    "opt_out": "stopping marketing",
+    "access": "access",
+    "correction": "correction",
+    "erasure": "erasure",
+    "restriction": "restriction of processing",
+    "objection": "objection to processing",
+    "portability": "data portability",
+    "complaint": "complaint",
+}
 STATUS_TEXT = {
     "received": "mottatt, venter på bekreftet identitet",
     "verified": "mottatt, identitet bekreftet",
@@ -46,6 +58,23 @@ REJECTION_CATEGORIES = {
     "other": "se begrunnelsen vi har sendt deg",
 }
 DEFAULT_REJECTION = "other"
+# The same, for a customer who writes English (the status answer in the chat)
+STATUS_TEXT_EN = {
+    "received": "received, awaiting a confirmed identity",
+    "verified": "received, identity confirmed",
+    "in_progress": "in progress",
+    "done": "done",
+    "rejected": "rejected",
+}
+REJECTION_CATEGORIES_EN = {
+    "identity": "we could not confirm your identity",
+    "no_data": "we hold no data about you",
+    "legal_obligation": "the law requires us to keep the data",
+    "unfounded": "the request is manifestly unfounded or excessive",
+    "withdrawn": "the request was withdrawn",
+    "duplicate": "the request has already been handled in another case",
+    "other": "see the reasons we have sent you",
+}
 
 
 def oslo(moment: datetime) -> datetime:
@@ -68,7 +97,9 @@ def days_left(due: datetime, now: Optional[datetime] = None) -> int:
     return (oslo_day(due) - oslo_day(now or datetime.now(timezone.utc))).days
 
 
-def relative_days(days: int, short: bool = False) -> str:
+def relative_days(days: int, short: bool = False, language: str = "nb") -> str:
+    if language == "en":
+        return _relative_days_en(days, short)
     if days == 0:
         return "i dag"
     if days == 1:
@@ -79,16 +110,32 @@ def relative_days(days: int, short: bool = False) -> str:
     return f"{late} over" if short else f"{late} over fristen"
 
 
+def _relative_days_en(days: int, short: bool) -> str:
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days > 1:
+        return f"in {days} days"
+    late = "1 day" if days == -1 else f"{-days} days"
+    return f"{late} late" if short else f"{late} past the due date"
+
+
 def date_text(moment: Optional[datetime]) -> str:
     return oslo(moment).strftime("%d.%m.%Y") if moment is not None else ""
 
 
-def due_text(due: Optional[datetime], now: Optional[datetime] = None, short: bool = False) -> str:
+def due_text(
+    due: Optional[datetime],
+    now: Optional[datetime] = None,
+    short: bool = False,
+    language: str = "nb",
+) -> str:
     """``25.12.2026 (om 30 dager)``; ``(i dag)``, ``(3 dager over fristen)`` (``short``:
     ``(3 dager over)``, for tables)."""
     if due is None:
         return ""
-    return f"{date_text(due)} ({relative_days(days_left(due, now), short)})"
+    return f"{date_text(due)} ({relative_days(days_left(due, now), short, language)})"
 
 
 def fit(text: str, limit: int = SMS_LIMIT) -> str:
@@ -110,26 +157,40 @@ class TicketView:
     closed_at: Optional[datetime] = None
 
 
-def status_line(ticket: TicketView, now: Optional[datetime] = None) -> str:
+# The status answer's words: (nb, en)
+_STATUS_WORDS = {
+    "done": ("ferdig", "done"),
+    "rejected": (
+        "avslått {date}, fordi {why}. Du kan klage til",
+        "rejected {date}, because {why}. You can complain to",
+    ),
+    "received": ("mottatt", "received"),
+    "due": ("Frist", "Due"),
+    "extended": ("Fristen er forlenget", "The due date has been extended"),
+}
+
+
+def status_line(ticket: TicketView, now: Optional[datetime] = None, language: str = "nb") -> str:
     """One ticket, for the verified person, in at most 320 characters."""
-    kind = KIND_TEXT.get(ticket.kind, ticket.kind)
+    en = language == "en"
+    words = {key: pair[1] if en else pair[0] for key, pair in _STATUS_WORDS.items()}
+    kind = (KIND_TEXT_EN if en else KIND_TEXT).get(ticket.kind, ticket.kind)
     head = f"{kind[:1].upper()}{kind[1:]} ({ticket.reference}): "
     if ticket.status == "done":
-        return fit(f"{head}ferdig {date_text(ticket.closed_at)}.".replace(" .", "."))
+        return fit(f"{head}{words['done']} {date_text(ticket.closed_at)}.".replace(" .", "."))
     if ticket.status == "rejected":
-        why = REJECTION_CATEGORIES.get(ticket.rejection_category or DEFAULT_REJECTION)
-        why = why or REJECTION_CATEGORIES[DEFAULT_REJECTION]
-        return fit(
-            f"{head}avslått {date_text(ticket.closed_at)}, fordi {why}. Du kan klage til "
-            f"{SUPERVISORY_AUTHORITY}."
-        )
-    state = STATUS_TEXT.get(ticket.status, ticket.status)
+        reasons = REJECTION_CATEGORIES_EN if en else REJECTION_CATEGORIES
+        why = reasons.get(ticket.rejection_category or DEFAULT_REJECTION)
+        why = why or reasons[DEFAULT_REJECTION]
+        said = words["rejected"].format(date=date_text(ticket.closed_at), why=why)
+        return fit(f"{head}{said} {SUPERVISORY_AUTHORITY}.")
+    state = (STATUS_TEXT_EN if en else STATUS_TEXT).get(ticket.status, ticket.status)
     if ticket.kind == "complaint" and ticket.status == "received":
-        state = "mottatt"  # a complaint needs no proof of identity
-    text = f"{head}{state}. Frist {due_text(ticket.due_at, now)}."
+        state = words["received"]  # a complaint needs no proof of identity
+    text = f"{head}{state}. {words['due']} {due_text(ticket.due_at, now, language=language)}."
     if ticket.extended:
         reason = " ".join((ticket.extension_reason or "").split()).rstrip(".")
-        extra = " Fristen er forlenget"
+        extra = f" {words['extended']}"
         room = SMS_LIMIT - len(text) - len(extra) - len(": .")
         if reason and room > 10:
             if len(reason) > room:
@@ -139,7 +200,9 @@ def status_line(ticket: TicketView, now: Optional[datetime] = None) -> str:
     return fit(text)
 
 
-def status_lines(tickets: List[TicketView], now: Optional[datetime] = None) -> List[str]:
+def status_lines(
+    tickets: List[TicketView], now: Optional[datetime] = None, language: str = "nb"
+) -> List[str]:
     """The status answer: open tickets by due date first, then the closed ones, newest
     first; one line (one message) per ticket."""
     open_ = sorted(
@@ -151,7 +214,7 @@ def status_lines(tickets: List[TicketView], now: Optional[datetime] = None) -> L
         key=lambda t: t.closed_at or t.due_at,
         reverse=True,
     )
-    return [status_line(t, now) for t in [*open_, *closed]]
+    return [status_line(t, now, language) for t in [*open_, *closed]]
 
 
 def staff_alert(

@@ -82,7 +82,8 @@ def latest_code(env: Dict[str, str], to: str) -> str:
     """The newest one-time code the outbox notifier recorded for ``to``."""
     for message in reversed(messages_to(env, to)):
         body = message.get("body", "")
-        match = CODE.search(body) if "engangskode" in body.lower() else None
+        is_code = "engangskode" in body.lower() or "one-time code" in body.lower()
+        match = CODE.search(body) if is_code else None
         if match:
             return match.group(1)
     raise AssertionError(f"no one-time code in the outbox for {to}")

@@ -15,12 +15,12 @@ from actions.rights import ValidateRightsForm
 FORMS = [ValidateRightsForm, ValidateOptOutForm, ValidateComplaintForm]
 
 
-def tracker(**slots) -> Tracker:
+def tracker(latest_message: dict | None = None, **slots) -> Tracker:
     return Tracker.from_dict(
         {
             "sender_id": "test-forms",
             "slots": slots,
-            "latest_message": {},
+            "latest_message": latest_message or {},
             "events": [],
             "active_loop": {},
             "latest_action_name": "action_listen",
@@ -62,3 +62,30 @@ async def test_free_text_without_a_letter_is_refused_and_asked_again(form, slot,
         slot: "for statistikk"
     }
     assert dispatcher.messages == []
+
+
+def said(text: str, intent: str, confidence: float) -> dict:
+    return {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+
+
+@pytest.mark.parametrize(
+    "form, slot, asked",
+    [
+        (ValidateRightsForm, "request_details", {"request_kind": "objection"}),
+        (ValidateComplaintForm, "complaint_text", {}),
+        (ValidateOptOutForm, "contact_point", {"marketing_channel": ["post"]}),
+    ],
+)
+@pytest.mark.parametrize(
+    "text, intent", [("takk", "thank"), ("hei", "greet"), ("ha det bra", "goodbye")]
+)
+async def test_small_talk_is_not_taken_as_free_text(form, slot, asked, text, intent):
+    """«takk» while the form wants free text is answered by the in-form rule, even when the
+    NLU is only fairly sure (not stored as what the objection or the complaint is about)."""
+    extract = getattr(form(), f"extract_{slot}")
+    state = tracker(said(text, intent, 0.6), requested_slot=slot, **asked)
+    assert await extract(CollectingDispatcher(), state, {}) == {}
+    # a longer message of the same intent is still free text
+    longer = f"{text} men dere sendte meg reklame i posten etter at jeg sa nei"
+    state = tracker(said(longer, intent, 0.6), requested_slot=slot, **asked)
+    assert (await extract(CollectingDispatcher(), state, {}))[slot]

@@ -117,6 +117,45 @@ def test_a_complaint_written_out_is_kept_and_a_question_is_not():
     assert slots["complaint_contact"] == "kari@example.com"
 
 
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("hvordan klager jeg?", "ask_complaint"),
+        ("Hvordan klager jeg", "ask_complaint"),
+        ("Hvor sender jeg en klage til Datatilsynet?", "ask_complaint"),
+        ("How do I complain?", "ask_complaint"),
+        ("hvor lenge lagrer dere opplysningene", "ask_retention"),
+    ],
+)
+def test_a_short_question_while_the_complaint_is_wanted_is_not_the_complaint(text, intent):
+    """The form leaves it (its rule answers the question, the form asks again)."""
+    asked = tracker(text, intent=intent, slots={"requested_slot": "complaint_text"})
+    got = asyncio.run(
+        ValidateComplaintForm().extract_complaint_text(CollectingDispatcher(), asked, {})
+    )
+    assert got == {}
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("Dere sendte meg reklame på SMS etter at jeg sa stopp", "ask_complaint"),
+        ("jeg er misfornøyd med at dere delte adressen min", "ask_complaint"),
+        (
+            "Dere har sendt meg reklame i tre år selv om jeg har sagt nei, hvordan kan det ha seg?",
+            "ask_complaint",
+        ),
+        ("dere ringer meg hele tiden", "request_opt_out"),
+    ],
+)
+def test_a_complaint_that_reads_as_a_question_intent_is_kept(text, intent):
+    asked = tracker(text, intent=intent, slots={"requested_slot": "complaint_text"})
+    got = asyncio.run(
+        ValidateComplaintForm().extract_complaint_text(CollectingDispatcher(), asked, {})
+    )
+    assert got == {"complaint_text": text}
+
+
 def test_no_answer_wanted_and_no_complaint_after_all():
     form = ValidateComplaintForm()
     asked_contact = tracker(

@@ -77,7 +77,20 @@ def test_norwegian_stays_norwegian(text):
     assert detect_language(text) == "nb"
 
 
-@pytest.mark.parametrize("text", ["97527747", "ola@example.com", "ok", "12345", "Storgata 5"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "97527747",
+        "ola@example.com",
+        "ok",
+        "12345",
+        "Storgata 5",
+        # words of an e-mail address or a web address are no one's language
+        "ukjent.person@example.com",
+        "the.new.customer@help.no",
+        "https://www.example.com/your-privacy",
+    ],
+)
 def test_a_bare_value_says_nothing_about_language(text):
     """A form answer must not switch the language the conversation has."""
     assert detect_language(text) is None
