@@ -241,6 +241,18 @@ def test_inside_a_form_english_customers_are_told_to_write_avbryt(dialogue, resp
         assert "«avbryt»" in text and "cancel" not in text.lower(), text
 
 
+def test_the_objection_question_sends_marketing_to_the_opt_out_by_way_of_avbryt(dialogue):
+    """Asked what they object to, a customer who means marketing is told to stop the form
+    first: an answer inside the form is taken as the objection's details, so «stopp reklame»
+    alone would become an objection ticket instead of an opt-out."""
+    domain, _ = dialogue
+    for language in LANGUAGES:
+        slots = {"language": language, "request_kind": "objection"}
+        text = variation(domain, "utter_ask_rights_form_request_details", slots)["text"]
+        assert "«avbryt»" in text, text
+        assert text.index("«avbryt»") < text.index("«sto"), text
+
+
 # --- Topics the policy says nothing about -------------------------------------------------
 
 
