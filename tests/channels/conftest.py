@@ -19,6 +19,7 @@ from playwright.sync_api import sync_playwright
 from twilio.request_validator import RequestValidator
 
 from tests.channels.fake_telegram import FakeTelegram
+from tests.support.missing import missing
 from tests.support.servers import ROOT, RunningAssistant, klbot, start_assistant
 
 PUBLIC_URL = "https://chat.miljovarme.example"
@@ -48,7 +49,7 @@ def browser():
     skips, saying why, when there is none."""
     executable = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
     if not executable:
-        pytest.skip(
+        missing(
             "No Chromium at /usr/bin/chromium: install Debian's (`apt-get install chromium`; "
             "CI's .ci/run does) to run the browser test."
         )

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from tests.conftest import service_up
+from tests.support.missing import missing
 
 PG = ("127.0.0.1", 5432)
 REDIS = ("127.0.0.1", 6379)
@@ -16,7 +17,7 @@ REDIS = ("127.0.0.1", 6379)
 def pg_url():
     """A fresh PostgreSQL database for the module, dropped afterwards."""
     if not service_up(*PG):
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (CI has it)")
+        missing("PostgreSQL is not running on 127.0.0.1:5432 (CI has it)")
     import psycopg2
 
     name = f"klbot_prod_{uuid.uuid4().hex[:10]}"
@@ -35,5 +36,5 @@ def pg_url():
 @pytest.fixture(scope="module")
 def redis_url():
     if not service_up(*REDIS):
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (CI has it)")
+        missing("Redis is not running on 127.0.0.1:6379 (CI has it)")
     return "redis://127.0.0.1:6379/7"

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from tests.conftest import service_up
+from tests.support.missing import missing
 
 PG = ("127.0.0.1", 5432)
 
@@ -19,7 +20,7 @@ def db_url(request, tmp_path, monkeypatch):
         yield url
         return
     if not service_up(*PG):
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (CI has it)")
+        missing("PostgreSQL is not running on 127.0.0.1:5432 (CI has it)")
     import psycopg2
 
     name = f"klbot_reg_{uuid.uuid4().hex[:10]}"

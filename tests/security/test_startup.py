@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from bot.channels.guard import APOLOGY
+from tests.support.missing import missing
 from tests.support.servers import BIN, MODEL, ROOT, free_port
 
 pytestmark = [pytest.mark.e2e]
@@ -92,7 +93,7 @@ def environ_value(pid: int, name: str) -> str:
 @pytest.mark.slow
 def test_make_run_by_default_exposes_no_api_and_no_open_action_server(tmp_path):
     if not MODEL.exists():
-        pytest.skip(f"{MODEL} is missing: run `make train` first")
+        missing(f"{MODEL} is missing: run `make train` first")
     rasa_port, action_port = free_port(), free_port()
     env = clean_env(tmp_path, RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port))
     subprocess.run(  # noqa: S603

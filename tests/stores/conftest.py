@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from tests.conftest import service_up
+from tests.support.missing import missing
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 
@@ -17,7 +18,7 @@ def tracker_store_url(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'conversations.db'}"
         return
     if not service_up(PG_HOST, PG_PORT):
-        pytest.skip(f"PostgreSQL is not running on {PG_HOST}:{PG_PORT}")
+        missing(f"PostgreSQL is not running on {PG_HOST}:{PG_PORT}")
     import psycopg2
 
     name = f"klbot_conv_{uuid.uuid4().hex[:10]}"

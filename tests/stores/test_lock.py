@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from tests.conftest import service_up
+from tests.support.missing import missing
 
 pytestmark = [pytest.mark.redis]
 
@@ -48,7 +49,7 @@ def _worker(conversation: str, counter_key: str, turns: int) -> None:
 @pytest.fixture
 def redis_client():
     if not service_up(*REDIS):
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (CI has it)")
+        missing("Redis is not running on 127.0.0.1:6379 (CI has it)")
     import redis
 
     return redis.Redis.from_url(URL)
@@ -83,5 +84,5 @@ def test_the_configured_store_is_the_serialising_one(monkeypatch):
     from bot.stores.lock import ConfiguredLockStore, SerialRedisLockStore
 
     if not service_up(*REDIS):
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (CI has it)")
+        missing("Redis is not running on 127.0.0.1:6379 (CI has it)")
     assert isinstance(ConfiguredLockStore(), SerialRedisLockStore)
