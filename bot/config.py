@@ -7,6 +7,7 @@ server, action server, ``klbot``) reads its settings here and nowhere else.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -19,6 +20,11 @@ VAR_DIR = PROJECT_ROOT / "var"
 
 def default_database_url() -> str:
     return f"sqlite:///{VAR_DIR / 'klbot.db'}"
+
+
+def default_public_url() -> str:
+    """Where the Rasa server is reached: follows ``RASA_PORT`` (``make run``'s port)."""
+    return f"http://localhost:{os.environ.get('RASA_PORT') or '5005'}"
 
 
 def default_tracker_store_url() -> str:
@@ -37,7 +43,7 @@ class Settings(BaseSettings):
     # where the servers listen, and who may call them (docs/SECURITY.md)
     environment: str = Field("development", env="KLBOT_ENV")
     host: str = Field("127.0.0.1", env="KLBOT_HOST")
-    public_url: str = Field("http://localhost:5005", env="KLBOT_PUBLIC_URL")
+    public_url: str = Field(default_factory=default_public_url, env="KLBOT_PUBLIC_URL")
     api_token: Optional[str] = Field(None, env="KLBOT_API_TOKEN")
     action_token: Optional[str] = Field(None, env="KLBOT_ACTION_TOKEN")
     web_origins: List[str] = Field(default_factory=list, env="KLBOT_WEB_ORIGINS")
