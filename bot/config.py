@@ -131,6 +131,33 @@ class Settings(BaseSettings):
         return {k: ("set" if v else "unset") if k in secret else v for k, v in self}
 
 
+def startup_summary(settings: Settings) -> List[str]:
+    """The few lines ``make run`` ends with: what is on and off, never a secret."""
+
+    def on(flag: bool, detail: str = "") -> str:
+        return ("on" + (f" ({detail})" if detail else "")) if flag else "off"
+
+    staff = settings.staff_email and "e-mail" or settings.staff_phone and "SMS"
+    return [
+        f"Channels: web chat on, REST on, SMS {on(settings.twilio_enabled)}, "
+        f"Telegram {on(settings.telegram_enabled)}",
+        f"Rasa's HTTP API: {on(bool(settings.api_token), 'with KLBOT_API_TOKEN')}",
+        "Delivery: "
+        + (
+            "recorded in the outbox only (klbot outbox list)"
+            if settings.notifier == "outbox"
+            else f"real ({settings.notifier})"
+        ),
+        "Staff alerts: "
+        + (
+            f"on, by {staff}"
+            if staff
+            else "OFF: set KLBOT_STAFF_EMAIL or KLBOT_STAFF_PHONE to be told of new requests"
+        ),
+        f"Rate limits per sender and client address: {on(settings.rate_limits_on)}",
+    ]
+
+
 def load_settings() -> Settings:
     """Read the settings now (tests call this after changing the environment)."""
     return Settings()
@@ -140,3 +167,7 @@ def load_settings() -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return load_settings()
+
+
+if __name__ == "__main__":  # ``python -m bot.config``: the start-up summary of ``make run``
+    print("\n".join(startup_summary(load_settings())))

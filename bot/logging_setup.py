@@ -81,3 +81,36 @@ def install_pii_filter() -> None:
 
 
 install = install_pii_filter
+
+
+# Libraries' notices to their own developers (deprecations inside Rasa, TensorFlow, pyparsing,
+# SQLAlchemy 2.0 hints, ten "Registered function" lines of rasa-sdk) hide the lines an operator
+# needs at start-up. Rasa resets the warning filters while it starts, so the filter sits where
+# warnings are shown, not in the filter list: a deprecation raised inside an installed library
+# is dropped; every other warning, and every deprecation raised by our own code, is shown.
+LIBRARY_NOTICES = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+QUIET_LOGGERS = ("rasa_sdk.executor",)
+_shown_before: Optional[Callable[..., Any]] = None
+
+
+def _is_library(filename: str) -> bool:
+    return "site-packages" in filename or "dist-packages" in filename
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+    if issubclass(category, LIBRARY_NOTICES) and _is_library(str(filename)):
+        return
+    assert _shown_before is not None
+    _shown_before(message, category, filename, lineno, file, line)
+
+
+def quiet_library_notices() -> None:
+    """Hide libraries' deprecation notices and per-function registration lines (idempotent)."""
+    global _shown_before
+    import warnings
+
+    if warnings.showwarning is not _show_warning:
+        _shown_before = warnings.showwarning
+        warnings.showwarning = _show_warning
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

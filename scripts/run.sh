@@ -51,6 +51,7 @@ DEMO_PID=$!
   for _ in $(seq 1 300); do
     if curl -fs "http://localhost:${RASA_PORT}/webhooks/webchat/" >/dev/null 2>&1; then
       echo
+      "$BIN/python" -m bot.config
       echo "The assistant is ready. Web chat:"
       echo "http://localhost:${RASA_PORT}/webhooks/webchat/"
       echo "The chat widget on a demo of the company's website (another origin):"

@@ -17,3 +17,18 @@ def test_public_url_defaults_to_port_5005(monkeypatch):
     monkeypatch.delenv("KLBOT_PUBLIC_URL", raising=False)
     monkeypatch.delenv("RASA_PORT", raising=False)
     assert Settings(_env_file=None).public_url == "http://localhost:5005"
+
+
+def test_start_up_summary_says_once_that_no_staff_contact_is_set(monkeypatch):
+    from bot.config import startup_summary
+
+    for name in ("KLBOT_STAFF_EMAIL", "KLBOT_STAFF_PHONE", "KLBOT_API_TOKEN", "TWILIO_AUTH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    lines = startup_summary(Settings(_env_file=None))
+    assert any(line.startswith("Staff alerts: OFF") for line in lines)
+    assert any("SMS off" in line for line in lines)
+    monkeypatch.setenv("KLBOT_STAFF_EMAIL", "personvern@miljovarme.example.com")
+    monkeypatch.setenv("KLBOT_API_TOKEN", "a-secret-token")
+    lines = startup_summary(Settings(_env_file=None))
+    assert "Staff alerts: on, by e-mail" in lines
+    assert not any("a-secret-token" in line or "personvern@" in line for line in lines)

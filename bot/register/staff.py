@@ -50,7 +50,7 @@ def alert_new_ticket(s: Session, request: PrivacyRequest) -> bool:
     """Queue the one alert for a new ticket (in the ticket's own transaction)."""
     target = staff_contact()
     if target is None:
-        logger.warning("No KLBOT_STAFF_EMAIL or KLBOT_STAFF_PHONE: no alert for a new ticket")
+        logger.debug("No staff contact: no alert for a new ticket (said once at start-up)")
         return False
     body = wording.staff_alert(
         reference=request.reference,

@@ -1,0 +1,40 @@
+"""Libraries' deprecation notices stay out of the operator's terminal; ours do not."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import bot  # noqa: F401  (installs the filter)
+from bot.logging_setup import _show_warning
+
+
+def _shown(category, filename):
+    out = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = _show_warning
+        before = warnings.showwarning
+        assert before is _show_warning
+    # call the hook directly, as the warnings machinery does
+    import bot.logging_setup as ls
+
+    saved = ls._shown_before
+    ls._shown_before = lambda m, c, f, n, file=None, line=None: out.write(f"{c.__name__}: {m}")
+    try:
+        _show_warning("old API", category, filename, 1)
+    finally:
+        ls._shown_before = saved
+    return out.getvalue()
+
+
+def test_a_librarys_deprecation_notice_is_hidden():
+    lib = "/x/.venv/lib/python3.10/site-packages/sanic_cors/extension.py"
+    assert _shown(DeprecationWarning, lib) == ""
+    assert _shown(FutureWarning, lib) == ""
+
+
+def test_our_own_deprecations_and_other_warnings_are_shown():
+    assert "DeprecationWarning" in _shown(DeprecationWarning, "/work/bot/register/db.py")
+    lib = "/x/.venv/lib/python3.10/site-packages/rasa/core/nlg/interpolator.py"
+    assert "UserWarning" in _shown(UserWarning, lib)
