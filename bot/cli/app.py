@@ -17,10 +17,28 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.cli.dev import app as dev_app
 from bot.cli.telegram import app as telegram_app
 
+EXAMPLES = "\n\n".join(
+    [
+        "Examples:",
+        "klbot requests list --open  (the work queue, nearest deadline first)",
+        "klbot requests list --kind erasure  (or --status done, --customer 10001)",
+        "klbot requests show PV-K87Q3V  (one request and its whole history)",
+        "klbot outbox list  (what was sent or recorded: the codes, in development)",
+        "klbot dev sms --from +4791234567 STOPP  (a signed SMS to the local assistant)",
+        "klbot where  (the register and conversation store klbot uses: the servers' "
+        "KLBOT_DATABASE_URL and KLBOT_TRACKER_STORE_URL, from the environment or .env)",
+    ]
+)
+
 app = typer.Typer(
-    help="KL Miljøvarme's privacy assistant: staff and operations.", no_args_is_help=True
+    help="KL Miljøvarme's privacy assistant: staff and operations.",
+    epilog=EXAMPLES,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
 )
 db_app = typer.Typer(help="The register database.", no_args_is_help=True)
 customers_app = typer.Typer(help="Customers: import, export, erase.", no_args_is_help=True)
@@ -38,11 +56,46 @@ for name, sub in [
     ("outbox", outbox_app),
     ("retention", retention_app),
     ("telegram", telegram_app),
+    ("dev", dev_app),
 ]:
     app.add_typer(sub, name=name)
 
 console = Console()
 logger = logging.getLogger("klbot")
+
+# commands that need no register, or create it
+_NO_REGISTER_NEEDED = {"db", "where", "dev", "telegram"}
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Never works on a register the servers do not use: a SQLite file that does not exist
+    is not created here (only `klbot db upgrade` creates one)."""
+    if ctx.invoked_subcommand in _NO_REGISTER_NEEDED:
+        return
+    from bot.register.db import describe_database, missing_sqlite_file
+
+    if missing_sqlite_file():
+        _fail(
+            f"No register at {describe_database()}. Give klbot the servers' "
+            "KLBOT_DATABASE_URL and KLBOT_TRACKER_STORE_URL (environment or .env), or "
+            "create this one with `klbot db upgrade`.",
+            2,
+        )
+
+
+@app.command("where")
+def where() -> None:
+    """Which register and conversation store klbot uses, and where its settings come from."""
+    from bot.config import PROJECT_ROOT, load_settings
+    from bot.register.db import describe_database, missing_sqlite_file
+
+    settings = load_settings()
+    env_file = PROJECT_ROOT / ".env"
+    register = describe_database()
+    typer.echo(f"Register: {register}" + (" (does not exist yet)" if missing_sqlite_file() else ""))
+    typer.echo(f"Conversations: {describe_database(settings.tracker_store_url)}")
+    typer.echo("Settings: environment" + (f" and {env_file}" if env_file.exists() else ""))
 
 
 def _iso(value: Any) -> Optional[str]:
@@ -302,14 +355,33 @@ def _parse(value: Optional[str]) -> Any:
 def requests_list(
     open_only: bool = typer.Option(False, "--open", help="only open requests"),
     overdue: bool = typer.Option(False, "--overdue", help="only open requests past due"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="e.g. erasure, access, opt_out"),
+    status: Optional[str] = typer.Option(None, "--status", help="e.g. received, done"),
+    customer: Optional[str] = typer.Option(None, "--customer", help="a customer number"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Every request, opt-outs included (* after a due date: extended)."""
+    """Every request, opt-outs included (* after a due date: extended).
+
+    Example: klbot requests list --open --kind erasure
+    """
     from bot.register.db import session_scope
+    from bot.register.models import REQUEST_KINDS, STATUSES
     from bot.register.requests import list_requests
 
+    if kind and kind not in REQUEST_KINDS:
+        _fail(f"Unknown kind {kind!r}: one of {', '.join(REQUEST_KINDS)}.")
+    if status and status not in STATUSES:
+        _fail(f"Unknown status {status!r}: one of {', '.join(STATUSES)}.")
     with session_scope() as s:
-        rows = [_request_row(r) for r in list_requests(s, open_only=open_only, overdue=overdue)]
+        found = list_requests(
+            s,
+            open_only=open_only,
+            overdue=overdue,
+            kind=kind,
+            status=status,
+            customer_number=customer,
+        )
+        rows = [_request_row(r) for r in found]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -495,6 +567,7 @@ def suppressions_export(
 
 @outbox_app.command("list")
 def outbox_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every notification with its text (in development the codes are read here)."""
     from bot.register.db import session_scope
     from bot.register.outbox import list_outbox
 
@@ -512,7 +585,7 @@ def outbox_list(as_json: bool = typer.Option(False, "--json")) -> None:
             }
             for m in list_outbox(s)
         ]
-    _emit(rows, as_json, ["id", "channel", "to", "status", "error", "created_at"], "Outbox")
+    _emit(rows, as_json, ["id", "channel", "to", "status", "body", "created_at"], "Outbox")
 
 
 @outbox_app.command("deliver")
@@ -596,7 +669,17 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - a sentence for staff instead of a traceback
         message = _database_problem(exc)
         if message is None:
-            raise
+            # staff get a sentence, never a traceback (which could quote personal data);
+            # KLBOT_DEBUG=1 shows it to a developer
+            if os.environ.get("KLBOT_DEBUG"):
+                raise
+            typer.secho(
+                f"klbot stopped: an unexpected error ({type(exc).__name__}). Nothing more "
+                "was done; run it again with KLBOT_DEBUG=1 to see the details.",
+                fg="red",
+                err=True,
+            )
+            sys.exit(1)
         typer.secho(message, fg="red", err=True)
         sys.exit(2)
 

@@ -371,10 +371,16 @@ def get_by_reference(s: Session, ref: str) -> Optional[PrivacyRequest]:
 
 
 def list_requests(
-    s: Session, *, open_only: bool = False, overdue: bool = False
+    s: Session,
+    *,
+    open_only: bool = False,
+    overdue: bool = False,
+    kind: Optional[str] = None,
+    status: Optional[str] = None,
+    customer_number: Optional[str] = None,
 ) -> List[PrivacyRequest]:
     """Every request (oldest first); ``open_only``/``overdue``: the work queue, nearest
-    deadline first."""
+    deadline first; ``kind``, ``status`` and ``customer_number`` narrow it."""
     query = select(PrivacyRequest).order_by(PrivacyRequest.id)
     if open_only or overdue:
         query = (
@@ -384,6 +390,14 @@ def list_requests(
         )
     if overdue:
         query = query.where(PrivacyRequest.due_at < utcnow())
+    if kind:
+        query = query.where(PrivacyRequest.kind == kind)
+    if status:
+        query = query.where(PrivacyRequest.status == status)
+    if customer_number:
+        query = query.join(Customer, PrivacyRequest.customer_id == Customer.id).where(
+            Customer.customer_number == customer_number
+        )
     return list(s.execute(query).scalars())
 
 

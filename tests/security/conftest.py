@@ -15,6 +15,7 @@ from typing import Dict, List
 
 import pytest
 
+from bot.dev.fake_telegram import FakeTelegram
 from tests.channels.conftest import (
     OUR_NUMBER,
     PUBLIC_URL,
@@ -23,7 +24,6 @@ from tests.channels.conftest import (
     TWILIO_ACCOUNT,
     TWILIO_TOKEN,
 )
-from tests.channels.fake_telegram import FakeTelegram
 from tests.support.servers import ROOT, RunningAssistant, klbot, start_assistant
 
 EXTRA_ORIGIN = "https://www.miljovarme.example"
