@@ -181,3 +181,77 @@ def telegram_app(received: List[UserMessage]) -> Sanic:
         TelegramInput(load_settings()).blueprint(on_new_message), url_prefix="/webhooks/telegram"
     )
     return app
+
+
+# --- REST: body limits and JSON only ----------------------------------------------------------
+
+
+def rest_app(received: List[UserMessage]) -> Sanic:
+    from bot.channels.rest import RestInput
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+
+    app = Sanic("rest_inprocess")
+    app.blueprint(RestInput().blueprint(on_new_message), url_prefix="/webhooks/rest")
+    return app
+
+
+@pytest.mark.parametrize(
+    "body, content_type, status",
+    [
+        (b'{"sender": "a", "message": "' + b"x" * 70_000 + b'"}', "application/json", 413),
+        (b'{"sender": "a", "message": "slett meg"}', "text/plain", 415),
+        (b"sender=a&message=slett+meg", "application/x-www-form-urlencoded", 415),
+        (b'{"sender": "a", "message": ', "application/json", 400),
+        (b'["a", "slett meg"]', "application/json", 400),
+    ],
+    ids=["too large", "text/plain", "a form", "broken json", "not an object"],
+)
+def test_a_rest_body_that_is_too_large_or_not_json_never_reaches_the_assistant(
+    register, body, content_type, status
+):
+    received: List[UserMessage] = []
+    with serve(rest_app(received)) as url:
+        answer = httpx.post(
+            url + "/webhooks/rest/webhook", content=body, headers={"Content-Type": content_type}
+        )
+        assert answer.status_code == status, (answer.status_code, answer.text[:200])
+        assert "Traceback" not in answer.text
+        assert not received
+        control = httpx.post(
+            url + "/webhooks/rest/webhook", json={"sender": "kunde-1", "message": "hei"}
+        )
+        assert control.status_code == 200, control.text[:200]
+    assert [m.text for m in received] == ["hei"]
+
+
+# --- the web chat's socket: allowed origins only ----------------------------------------------
+
+
+def socket_app() -> Sanic:
+    from bot.channels.socketio import GuardedSocketIOInput
+
+    async def on_new_message(message: UserMessage) -> None:
+        return None
+
+    app = Sanic("socket_inprocess")
+    channel = GuardedSocketIOInput(
+        user_message_evt="user_uttered", bot_message_evt="bot_uttered", session_persistence=True
+    )
+    app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/socketio")
+    return app
+
+
+def test_a_page_of_another_site_cannot_open_the_chat_socket(register, monkeypatch):
+    monkeypatch.setenv("KLBOT_ENV", "production")
+    monkeypatch.setenv("KLBOT_WEB_ORIGINS", "https://www.miljovarme.example")
+    from bot.config import get_settings
+
+    get_settings.cache_clear()
+    with serve(socket_app()) as url:
+        handshake = url + "/socket.io/?EIO=4&transport=polling"
+        evil = httpx.get(handshake, headers={"Origin": "https://evil.example"})
+        assert evil.status_code == 400, (evil.status_code, evil.text[:200])
+        own = httpx.get(handshake, headers={"Origin": "https://www.miljovarme.example"})
+        assert own.status_code == 200 and '"sid"' in own.text, (own.status_code, own.text[:200])
