@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from collections import Counter
 
@@ -31,9 +32,21 @@ RAW = yaml.safe_load(ANSWER_SET.read_text(encoding="utf-8"))
 SET = load_answer_set()
 POLICY = " ".join(policy_text().lower().split())
 ALLOWED_OUTSIDE_POLICY = {"datatilsynet"}  # the authority (SPEC: ask_complaint), not named there
-KEYS = {"text", "who", "topic", "kind", "facts", "forbid", "form"}
+KEYS = {"text", "who", "topic", "kind", "facts", "forbid", "form", "offer"}
+OFFERED_FORMS = {"complaint_form"}  # SPEC.md: ask_complaint offers to write a ticket
 SILENT_MARKERS = {"ikke omtalt", "sier ikke", "not covered", "does not say"}
 CONTACT_MARKERS = {"biokjell@miljovarme.no", "63 85 88 70"}
+GREP = shutil.which("grep") or "/usr/bin/grep"
+
+
+def grep_fixed(patterns, *paths) -> subprocess.CompletedProcess:
+    """``grep -rhoiF``: which of the fixed strings occur in the files (case ignored)."""
+    return subprocess.run(  # noqa: S603
+        [GREP, "-rhoiF", "-f", str(patterns), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, LC_ALL="C.UTF-8"),
+    )
 
 
 def test_the_set_has_the_planned_size_and_mix():
@@ -70,6 +83,8 @@ def test_item_schema(raw):
     for phrase in forbid:
         assert isinstance(phrase, str) and phrase and phrase == phrase.lower(), phrase
         assert phrase not in POLICY, f"{phrase!r} is the policy's own words"
+    if "offer" in raw:
+        assert raw["offer"] in OFFERED_FORMS and raw["topic"] == "complaint" and not raw["form"]
     if raw["kind"] == "silent":
         groups = [set(group) for group in facts]
         assert any(SILENT_MARKERS <= g for g in groups), "a group saying the policy is silent"
@@ -107,12 +122,7 @@ def test_no_text_of_the_set_is_in_the_training_data(tmp_path):
     patterns = sorted({item.text.strip().rstrip(".?!").strip() for item in SET.items})
     pattern_file = tmp_path / "patterns.txt"
     pattern_file.write_text("\n".join(patterns) + "\n", encoding="utf-8")
-    found = subprocess.run(  # noqa: S603
-        ["grep", "-rhoiF", "-f", str(pattern_file), str(ROOT / "data"), str(ROOT / "domain.yml")],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, LC_ALL="C.UTF-8"),
-    )
+    found = grep_fixed(pattern_file, ROOT / "data", ROOT / "domain.yml")
     assert found.returncode in (0, 1), found.stderr  # 1: nothing found
     leaked = sorted({line.strip().lower() for line in found.stdout.splitlines() if line.strip()})
     assert not leaked, f"texts of the answers set found in data/: {leaked}"
@@ -128,12 +138,7 @@ def test_the_grep_finds_a_text_that_is_in_the_data(tmp_path):
     )
     pattern_file = tmp_path / "patterns.txt"
     pattern_file.write_text(sample + "\n", encoding="utf-8")
-    found = subprocess.run(  # noqa: S603
-        ["grep", "-rhoiF", "-f", str(pattern_file), str(ROOT / "data")],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, LC_ALL="C.UTF-8"),
-    )
+    found = grep_fixed(pattern_file, ROOT / "data")
     assert found.returncode == 0 and found.stdout.strip()
 
 
@@ -152,6 +157,9 @@ def test_the_scorer_needs_every_group_and_catches_forbidden_phrases():
     assert wrong.forbidden == ["6 måneder"] and "unfaithful" in wrong.failures
     formed = outcome(item, [{"text": "Søknader: 3 måneder."}], "access_form")
     assert formed.failures == ["form"]
+    offered = _item(topic="complaint", facts=[["datatilsynet"]], offer="complaint_form")
+    assert not outcome(offered, [{"text": "Datatilsynet"}], "complaint_form").failures
+    assert outcome(offered, [{"text": "Datatilsynet"}], "access_form").failures == ["form"]
     request = outcome(_item(kind="request", form=True), [{"text": "Hva er e-posten din?"}], None)
     assert request.failures == ["no form"]
 

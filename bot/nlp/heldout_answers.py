@@ -10,7 +10,9 @@ lower-cased and whitespace-collapsed, then:
 * ``forbid``: substrings that would be unfaithful to the policy (a wrong period, a promise
   the policy does not make);
 * ``form``: ``false`` for questions (no form may start: a question is not a request),
-  ``true`` for real requests (a form should start).
+  ``true`` for real requests (a form should start); ``offer`` names the one form a question
+  may start because SPEC.md tells the assistant to offer it (ask_complaint: "offers to write
+  the complaint as a ticket").
 
 Three numbers summarise a run (``Summary``): the share answered with the right facts, the
 share of questions for which a form started, and the share of questions with an unfaithful
@@ -19,7 +21,6 @@ reply; plus, for the record, the share of requests for which a form started.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ class Item:
     form: bool
     facts: List[List[str]] = field(default_factory=list)
     forbid: List[str] = field(default_factory=list)
+    offer: Optional[str] = None  # the form SPEC.md says to offer after this question
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def load_answer_set(path: Path = ANSWER_SET) -> AnswerSet:
             form=raw["form"],
             facts=[list(group) for group in raw.get("facts") or []],
             forbid=list(raw.get("forbid") or []),
+            offer=raw.get("offer"),
         )
         for raw in data["items"]
     ]
@@ -100,12 +103,21 @@ class Outcome:
         return self.item.kind in ANSWERED_KINDS and not self.missing
 
     @property
+    def form_on_question(self) -> bool:
+        """A form started for a question (other than the one the spec says to offer)."""
+        return (
+            not self.item.form
+            and bool(self.form_started)
+            and (self.form_started != self.item.offer)
+        )
+
+    @property
     def failures(self) -> List[str]:
         """Why the item fails, in words (empty when it passes)."""
         reasons = []
         if self.item.kind in ANSWERED_KINDS and self.missing:
             reasons.append("facts")
-        if not self.item.form and self.form_started:
+        if self.form_on_question:
             reasons.append("form")
         if self.item.form and not self.form_started:
             reasons.append("no form")
@@ -188,14 +200,9 @@ def summarise(outcomes: Sequence[Outcome]) -> Summary:
     return Summary(
         n=len(outcomes),
         answered=_share(sum(o.answered for o in answerable), len(answerable)),
-        form_on_question=_share(sum(bool(o.form_started) for o in questions), len(questions)),
+        form_on_question=_share(sum(o.form_on_question for o in questions), len(questions)),
         unfaithful=_share(sum(bool(o.forbidden) for o in questions), len(questions)),
         form_on_request=_share(sum(bool(o.form_started) for o in requests), len(requests)),
         per_kind=per_kind,
         topic_failures={t: dict(c) for t, c in topics.items()},
     )
-
-
-def normalised(text: str) -> str:
-    """For comparing a set's text with training data: case, punctuation and spaces ignored."""
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
