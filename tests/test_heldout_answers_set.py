@@ -142,6 +142,28 @@ def test_the_grep_finds_a_text_that_is_in_the_data(tmp_path):
     assert found.returncode == 0 and found.stdout.strip()
 
 
+def test_no_text_is_in_an_intent_held_out_set():
+    from bot.nlp.heldout import HELDOUT_SETS, load_examples, normalise
+
+    ours = {normalise(item.text) for item in SET.items}
+    shared = {
+        name: sorted(ours & {normalise(text) for text, _, _ in load_examples(path)})
+        for name, path in HELDOUT_SETS.items()
+    }
+    assert not any(shared.values()), shared
+
+
+def test_the_scorer_sees_a_reply_in_the_wrong_language():
+    english = _item(text="How long do you keep my application?", facts=[["3 months"]])
+    assert outcome(english, [{"text": "We keep applications for 3 months."}], None).failures == []
+    norwegian = outcome(english, [{"text": "Søknader oppbevares i 3 måneder hos oss."}], None)
+    assert norwegian.failures == ["facts", "language"]
+    asked_nb = _item(text="hvor lenge lagrer dere søknaden min?", facts=[["3 måneder"]])
+    reply = "We keep applications for three months after they arrive."
+    answered_en = outcome(asked_nb, [{"text": reply}], None)
+    assert answered_en.wrong_language
+
+
 def _item(**kw) -> Item:
     base = dict(text="x", who="y", topic="t", kind="covered", form=False)
     return Item(**{**base, **kw})
@@ -165,14 +187,15 @@ def test_the_scorer_needs_every_group_and_catches_forbidden_phrases():
 
 
 def test_the_summary_counts_each_share_over_its_own_items():
-    question = _item(facts=[["a"]], forbid=["z"])
+    question = _item(facts=[["fakta"]], forbid=["feil"])
     request = _item(kind="request", form=True)
     outcomes = [
-        outcome(question, [{"text": "a"}], None),
-        outcome(question, [{"text": "b z"}], "some_form"),
+        outcome(question, [{"text": "fakta"}], None),
+        outcome(question, [{"text": "noe feil"}], "some_form"),
         outcome(request, [{"text": "?"}], "some_form"),
         outcome(request, [{"text": "?"}], None),
     ]
+    # "x" asked, Norwegian or no telling words answered: no language is wrong
     summary = summarise(outcomes)
     assert summary.answered == 0.5
     assert summary.form_on_question == 0.5

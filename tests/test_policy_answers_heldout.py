@@ -10,7 +10,9 @@ conversation (a REST-like sender id); the bot's messages of that turn are scored
   fact group;
 * form on a question: questions (``form: false``) after which a form is active or a form
   ran or asked its first slot during the turn;
-* unfaithful: questions whose reply contains a forbidden phrase.
+* unfaithful: questions whose reply contains a forbidden phrase;
+* requests that started a form, and replies in the wrong language (English asked, Norwegian
+  answered, or the other way round).
 
 Results go to ``results/answers_heldout.json`` and a table is printed. The gates below are
 the values measured on main's model on 2026-12-03 with a small margin (docs/NLU.md, "Answers
@@ -40,12 +42,13 @@ RESULTS = ROOT / "results" / "answers_heldout.json"
 
 # Gates: measured on main's model of 2026-12-03 (docs/NLU.md, "Answers held-out set") with a
 # small margin: answered 51.3 %, form on a question 28.2 %, unfaithful 0 %, form on a
-# request 100 %. They hold today; raise them as the answers improve, never lower them to let
-# a change pass.
+# request 100 %, wrong language 1.5 %. They hold today; raise them as the answers improve,
+# never lower them to let a change pass.
 MIN_ANSWERED = 0.48  # share of covered + silent + advice items with every fact group
 MAX_FORM_ON_QUESTION = 0.31  # share of questions for which a form started
 MAX_UNFAITHFUL = 0.02  # share of questions whose reply has a forbidden phrase
 MIN_FORM_ON_REQUEST = 0.90  # share of requests for which a form started
+MAX_WRONG_LANGUAGE = 0.03  # share of replies not in the message's language (English/Norwegian)
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +166,7 @@ def outcomes(action_server) -> List[Outcome]:
                     "max_form_on_question": MAX_FORM_ON_QUESTION,
                     "max_unfaithful": MAX_UNFAITHFUL,
                     "min_form_on_request": MIN_FORM_ON_REQUEST,
+                    "max_wrong_language": MAX_WRONG_LANGUAGE,
                 },
                 "items": [o.as_json() for o in results],
             },
@@ -198,3 +202,8 @@ def test_answers_are_faithful(outcomes):
 def test_requests_start_forms(outcomes):
     summary = summarise(outcomes)
     assert summary.form_on_request >= MIN_FORM_ON_REQUEST, summary.table()
+
+
+def test_replies_are_in_the_language_of_the_message(outcomes):
+    summary = summarise(outcomes)
+    assert summary.wrong_language <= MAX_WRONG_LANGUAGE, summary.table()

@@ -16,7 +16,10 @@ lower-cased and whitespace-collapsed, then:
 
 Three numbers summarise a run (``Summary``): the share answered with the right facts, the
 share of questions for which a form started, and the share of questions with an unfaithful
-reply; plus, for the record, the share of requests for which a form started.
+reply; plus the share of requests for which a form started, and the share of replies in the
+wrong language (an English message answered in Norwegian or the other way round, by
+``bot.nlp.extractors.detect_language``: SPEC.md, "a question written in English is answered
+in English").
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 import yaml
+
+from bot.nlp.extractors import detect_language
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWER_SET = ROOT / "tests" / "nlu" / "heldout_answers.yml"
@@ -103,6 +108,12 @@ class Outcome:
         return self.item.kind in ANSWERED_KINDS and not self.missing
 
     @property
+    def wrong_language(self) -> bool:
+        """English asked and Norwegian answered, or Norwegian asked and English answered."""
+        asked_english = detect_language(self.item.text) == "en"
+        return bool(self.reply) and asked_english != (detect_language(self.reply) == "en")
+
+    @property
     def form_on_question(self) -> bool:
         """A form started for a question (other than the one the spec says to offer)."""
         return (
@@ -123,6 +134,8 @@ class Outcome:
             reasons.append("no form")
         if self.forbidden:
             reasons.append("unfaithful")
+        if self.wrong_language:
+            reasons.append("language")
         return reasons
 
     def as_json(self) -> Dict[str, Any]:
@@ -154,6 +167,7 @@ class Summary:
     form_on_question: float  # questions (form: false) for which a form started
     unfaithful: float  # questions whose reply has a forbidden substring
     form_on_request: float  # requests (form: true) for which a form started
+    wrong_language: float  # replies not in the language of the message
     per_kind: Dict[str, float]
     topic_failures: Dict[str, Dict[str, int]]
 
@@ -164,6 +178,7 @@ class Summary:
             "form_started_on_question": round(self.form_on_question, 4),
             "unfaithful": round(self.unfaithful, 4),
             "form_started_on_request": round(self.form_on_request, 4),
+            "wrong_language": round(self.wrong_language, 4),
             "answered_by_kind": {k: round(v, 4) for k, v in self.per_kind.items()},
             "topic_failures": self.topic_failures,
         }
@@ -174,6 +189,7 @@ class Summary:
             ("form started on a question", self.form_on_question),
             ("unfaithful reply (forbidden phrase)", self.unfaithful),
             ("form started on a request", self.form_on_request),
+            ("reply in the wrong language", self.wrong_language),
         ]
         rows += [(f"  answered: {kind}", share) for kind, share in self.per_kind.items()]
         lines = [f"answers held-out set: {self.n} messages"]
@@ -203,6 +219,7 @@ def summarise(outcomes: Sequence[Outcome]) -> Summary:
         form_on_question=_share(sum(o.form_on_question for o in questions), len(questions)),
         unfaithful=_share(sum(bool(o.forbidden) for o in questions), len(questions)),
         form_on_request=_share(sum(bool(o.form_started) for o in requests), len(requests)),
+        wrong_language=_share(sum(o.wrong_language for o in outcomes), len(outcomes)),
         per_kind=per_kind,
         topic_failures={t: dict(c) for t, c in topics.items()},
     )
