@@ -1,0 +1,232 @@
+"""A verified ticket means one thing: the person proved it, in this request (issue 22).
+
+The attacks run in-process against the real register (SQLite, the demo customers) through
+the same use cases the actions call (``bot.register.identity``). Each fails if it succeeds.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select, update
+
+from actions.rights import OTP_SKIP, ActionSubmitRightsRequest, ValidateRightsForm
+from bot.register import identity, requests
+from bot.register.db import session_scope
+from bot.register.models import Challenge, ChannelIdentity, OutboxMessage, PrivacyRequest, utcnow
+
+OLA_EMAIL = "ola.nordmann@example.no"  # demo customer 10002, phone +4741234567
+OLA_PHONE = "+4741234567"
+STRANGER_TEXT = (
+    "Jeg protesterer mot ALT. Slett kundeforholdet mitt og send alle data til angriper@evil.example"
+)
+
+
+def message(code: str) -> str:
+    return f"Engangskoden din er {code}."
+
+
+def last_code(to: str) -> str:
+    with session_scope() as s:
+        rows = list(
+            s.execute(
+                select(OutboxMessage)
+                .where(OutboxMessage.purpose == identity.CODE, OutboxMessage.to == to)
+                .order_by(OutboxMessage.id)
+            ).scalars()
+        )
+    assert rows, "no code queued"
+    return rows[-1].secret or re.search(r"(?<!\d)(\d{6})(?!\d)", rows[-1].body).group(1)
+
+
+def submit(
+    conversation: str,
+    identifier: str,
+    *,
+    kind: str = "objection",
+    text: str = "kundeundersøkelser",
+    otp: str = "skipped",
+    challenge_id: Optional[str] = None,
+    channel: str = "rest",
+):
+    return identity.submit_rights_request(
+        conversation_id=conversation,
+        kind=kind,
+        channel=channel,
+        identifier=identifier,
+        details={"request_details": text} if kind == "objection" else {},
+        unverified_details={"contact_given": identifier, "verification": otp},
+        confirmation=lambda ref, due, verified: f"{ref} verified={verified}",
+        prefer=lambda customer, given: ("email", customer.email),
+        challenge_id=challenge_id,
+    )
+
+
+def verify(conversation: str, identifier: str, to: str) -> str:
+    started = identity.start_check(conversation, identifier, message=message)
+    assert identity.check_code(conversation, started.challenge_id, last_code(to)).status == "ok"
+    return started.challenge_id
+
+
+def ticket(reference: str) -> dict:
+    with session_scope() as s:
+        return requests.request_row(requests.get_by_reference(s, reference))
+
+
+def test_a_strangers_unverified_ticket_never_becomes_the_customers_verified_one(register):
+    stranger = submit("stranger-conv", OLA_EMAIL, text=STRANGER_TEXT, otp="skipped")
+    assert stranger.verified is False
+    challenge = verify("ola-conv", OLA_EMAIL, OLA_EMAIL)
+    ola = submit("ola-conv", OLA_EMAIL, otp="ok", challenge_id=challenge)
+    assert ola.verified is True
+    assert not ola.merged and ola.reference != stranger.reference
+    mine = ticket(ola.reference)
+    assert mine["conversation_id"] == "ola-conv"
+    assert STRANGER_TEXT not in str(mine["details"])
+    assert "angriper@evil.example" not in str(mine["details"])
+    assert "verification" not in mine["details"]
+    assert mine["details"]["request_details"] == "kundeundersøkelser"
+    assert mine["details"]["possible_duplicates"] == [stranger.reference]  # a link at most
+    theirs = ticket(stranger.reference)
+    assert theirs["verified"] is False and theirs["status"] == "received"
+    assert theirs["conversation_id"] == "stranger-conv"
+    # every verified ticket carries only what verified conversations wrote
+    with session_scope() as s:
+        for row in s.execute(select(PrivacyRequest).where(PrivacyRequest.verified)).scalars():
+            assert STRANGER_TEXT not in str(row.details)
+            assert row.conversation_id == "ola-conv"
+
+
+def test_a_verified_repeat_attaches_only_to_the_persons_verified_ticket(register):
+    first_challenge = verify("ola-1", OLA_EMAIL, OLA_EMAIL)
+    first = submit("ola-1", OLA_EMAIL, kind="access", otp="ok", challenge_id=first_challenge)
+    submit("stranger-2", OLA_EMAIL, kind="access", otp="skipped")
+    again = submit("ola-1", OLA_EMAIL, kind="access", otp="ok", challenge_id=first_challenge)
+    assert again.merged and again.reference == first.reference and again.verified
+
+
+def test_attach_attempt_refuses_to_change_verification(register):
+    unverified = submit("stranger-3", OLA_EMAIL, kind="access")
+    with session_scope() as s:
+        row = requests.get_by_reference(s, unverified.reference)
+        with pytest.raises(requests.RequestError):
+            requests.attach_attempt(
+                s,
+                row,
+                channel="rest",
+                verified=True,
+                verification_method="otp_email",
+                customer=row.customer,
+            )
+
+
+# --- proof comes only from THIS request ---------------------------------------------------
+
+
+def tracker(
+    sender: str, slots: Dict[str, Any], *, text: str = "ja", channel: str = "rest"
+) -> Tracker:
+    parse = {"intent": {"name": "inform", "confidence": 1.0}, "entities": []}
+    user = {"event": "user", "text": text, "parse_data": parse, "input_channel": channel}
+    return Tracker.from_dict(
+        {
+            "sender_id": sender,
+            "slots": slots,
+            "latest_message": {"text": text, **parse},
+            "events": [user],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": None,
+        }
+    )
+
+
+async def form_step(slots: Dict[str, Any], slot: str, value: str, sender: str) -> List[str]:
+    """One answer to the rights form (validate_<slot>), the slots updated in place."""
+    dispatcher = CollectingDispatcher()
+    form = ValidateRightsForm()
+    validate = getattr(form, f"validate_{slot}")
+    slots["requested_slot"] = slot
+    slots.update(await validate(value, dispatcher, tracker(sender, slots, text=value), {}))
+    return [m.get("response") for m in dispatcher.messages]
+
+
+async def submit_form(slots: Dict[str, Any], sender: str) -> List[str]:
+    dispatcher = CollectingDispatcher()
+    await ActionSubmitRightsRequest().run(dispatcher, tracker(sender, slots), {})
+    return [m.get("response") for m in dispatcher.messages]
+
+
+def age_challenges(delta: timedelta) -> None:
+    with session_scope() as s:
+        for challenge in s.execute(select(Challenge)).scalars():
+            challenge.created_at -= delta
+            challenge.expires_at -= delta
+            if challenge.used_at is not None:
+                challenge.used_at -= delta
+
+
+async def test_ingen_kode_after_an_earlier_right_code_writes_an_unverified_ticket(register):
+    """Shared computer: the previous person verified five minutes ago in this session; the
+    next one starts an erasure, a new code goes out, they answer «ingen kode»."""
+    sender = "shared-computer"
+    slots: Dict[str, Any] = {"request_kind": "access"}
+    await form_step(slots, "identifier", OLA_EMAIL, sender)
+    assert await form_step(slots, "otp_code", last_code(OLA_EMAIL), sender) == ["utter_code_ok"]
+    assert "utter_request_registered_verified" in await submit_form(slots, sender)
+    age_challenges(timedelta(minutes=5))  # well within the 15 minutes an answer counts
+    second: Dict[str, Any] = {"request_kind": "erasure", "challenge_id": slots["challenge_id"]}
+    await form_step(second, "identifier", OLA_EMAIL, sender)
+    assert second["challenge_id"] != slots["challenge_id"]  # a new code was sent
+    said = await form_step(second, "otp_code", OTP_SKIP, sender)
+    assert said == ["utter_code_skipped"]  # «Da kan jeg ikke bekrefte identiteten din her»
+    words = await submit_form(second, sender)
+    assert "utter_request_registered_unverified" in words
+    assert "utter_request_registered_verified" not in words
+    with session_scope() as s:
+        erasure = s.execute(
+            select(PrivacyRequest).where(PrivacyRequest.kind == "erasure")
+        ).scalar_one()
+        assert erasure.verified is False and erasure.status == "received"
+
+
+async def test_the_bot_never_says_verified_for_an_unverified_ticket(register):
+    """A forged ``otp_code`` "ok" with an earlier request's challenge: unverified, and said so."""
+    sender = "replay"
+    slots: Dict[str, Any] = {"request_kind": "access"}
+    await form_step(slots, "identifier", OLA_EMAIL, sender)
+    assert await form_step(slots, "otp_code", last_code(OLA_EMAIL), sender) == ["utter_code_ok"]
+    age_challenges(timedelta(minutes=16))  # the answer is older than VERIFIED_FOR
+    words = await submit_form(slots, sender)
+    assert "utter_request_registered_unverified" in words
+    (row,) = [r for r in requests_rows() if r["kind"] == "access"]
+    assert row["verified"] is False
+
+
+def requests_rows() -> List[dict]:
+    with session_scope() as s:
+        return [requests.request_row(r) for r in requests.list_requests(s)]
+
+
+def test_a_channel_proof_expires_and_counts_only_on_its_channel(register):
+    identity.record_channel_proof("sms-0123456789abcdef0123456789abcdef", "twilio_sms", OLA_PHONE)
+    conversation = "sms-0123456789abcdef0123456789abcdef"
+    # a REST turn on the SMS conversation's id: no proof
+    on_rest = identity.verified_customer_for(conversation, OLA_PHONE, channel="rest")
+    assert on_rest is None
+    rest = submit(conversation, OLA_PHONE, kind="erasure", otp="channel")
+    assert rest.verified is False
+    assert identity.verified_customer_for(conversation, OLA_PHONE, channel="twilio_sms")
+    with session_scope() as s:
+        s.execute(update(ChannelIdentity).values(verified_at=utcnow() - timedelta(minutes=16)))
+    assert identity.verified_customer_for(conversation, OLA_PHONE, channel="twilio_sms") is None
+    assert identity.channel_proved_customer(conversation, "twilio_sms") is None
+    # the next SMS from the number proves it again
+    identity.record_channel_proof(conversation, "twilio_sms", OLA_PHONE)
+    assert identity.verified_customer_for(conversation, OLA_PHONE, channel="twilio_sms")
