@@ -65,6 +65,28 @@ def alert_new_ticket(s: Session, request: PrivacyRequest) -> bool:
     return True
 
 
+LOCKOUT_ALERT = (
+    "Personvern: et kontaktpunkt er sperret for engangskoder i 24 timer etter "
+    "{count} feil koder (noen kan prøve å gjette koder, eller stenge en kunde ute). "
+    "Kunden kan ikke bekrefte seg i chatten så lenge. Ringer kunden: klbot customers "
+    "unlock KUNDENUMMER."
+)
+
+
+def alert_lockout(s: Session) -> bool:
+    """Tell staff that a contact point was locked after too many wrong codes (no personal
+    data: which customer is in the audit log)."""
+    from bot.register.verification import WRONG_CODES_PER_DAY
+
+    target = staff_contact()
+    if target is None:
+        return False
+    body = LOCKOUT_ALERT.format(count=WRONG_CODES_PER_DAY)
+    message = record_notification(s, channel=target[0], to=target[1], body=body)
+    logger.info("Staff alert %s queued: a contact point was locked", message.id)
+    return True
+
+
 @dataclass
 class Digest:
     overdue: List[PrivacyRequest] = field(default_factory=list)

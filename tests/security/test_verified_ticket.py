@@ -230,3 +230,67 @@ def test_a_channel_proof_expires_and_counts_only_on_its_channel(register):
     # the next SMS from the number proves it again
     identity.record_channel_proof(conversation, "twilio_sms", OLA_PHONE)
     assert identity.verified_customer_for(conversation, OLA_PHONE, channel="twilio_sms")
+
+
+# --- the lock-out is per contact point ------------------------------------------------------
+
+
+STAFF = "personvern@miljovarme.example.com"
+
+
+@pytest.fixture
+def staffed(register, monkeypatch):
+    from bot.config import get_settings
+
+    monkeypatch.setenv("KLBOT_STAFF_EMAIL", STAFF)
+    monkeypatch.delenv("KLBOT_STAFF_PHONE", raising=False)
+    get_settings.cache_clear()
+    yield register
+    get_settings.cache_clear()
+
+
+async def first_wrong_code(sender: str, identifier: str) -> tuple:
+    slots: Dict[str, Any] = {"request_kind": "access"}
+    started = await form_step(slots, "identifier", identifier, sender)
+    said = await form_step(slots, "otp_code", "000000", sender)
+    keep = ("otp_code", "otp_state", "otp_attempts_left", "verified")
+    return started, said, {k: slots.get(k) for k in keep}
+
+
+def staff_messages() -> List[str]:
+    with session_scope() as s:
+        return list(
+            s.execute(select(OutboxMessage.body).where(OutboxMessage.to == STAFF)).scalars()
+        )
+
+
+async def test_ten_wrong_codes_on_one_phone_do_not_change_the_customers_other_contact_point(
+    staffed,
+):
+    """Attack: lock Ola's phone with 10 wrong codes, then test whether an e-mail belongs to
+    the same person (and lock them out of the chat) by how its first wrong code answers."""
+    for i in range(2):  # 2 conversations x 5 wrong codes
+        slots: Dict[str, Any] = {"request_kind": "access"}
+        await form_step(slots, "identifier", OLA_PHONE, f"locker-{i}")
+        for _ in range(5):
+            said = await form_step(slots, "otp_code", "000000", f"locker-{i}")
+            if "utter_code_locked" in said:
+                break
+    age_challenges(timedelta(minutes=61))  # past the hourly code limit
+    ola = await first_wrong_code("probe-ola", OLA_EMAIL)
+    stranger = await first_wrong_code("probe-stranger", "noen.andre@example.no")
+    other_customer = await first_wrong_code("probe-other", "post@hemnesgard.no")
+    assert ola == stranger == other_customer
+    assert ola[2]["otp_state"] == "wrong" and ola[2]["otp_attempts_left"] == "4"
+    # the real customer still verifies on the e-mail the same day
+    slots = {"request_kind": "access"}
+    age_challenges(timedelta(minutes=2))
+    await form_step(slots, "identifier", OLA_EMAIL, "ola-later")
+    assert await form_step(slots, "otp_code", last_code(OLA_EMAIL), "ola-later") == [
+        "utter_code_ok"
+    ]
+    # staff were told once, without personal data
+    alerts = [body for body in staff_messages() if "sperret" in body]
+    assert len(alerts) == 1
+    for private in ("Ola", "Nordmann", OLA_PHONE, "41234567", OLA_EMAIL, "10002"):
+        assert private not in alerts[0]
