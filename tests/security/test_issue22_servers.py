@@ -1,0 +1,55 @@
+"""Issue 22's attacks through the real servers (``secure``: every channel on, rate limits on,
+a staff contact set): performed as an attacker would, each fails if it succeeds."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+import httpx
+import pytest
+
+from bot.channels.support import conversation_id
+from tests.channels.conftest import TWILIO_TOKEN, post_sms, twiml_messages
+from tests.security.conftest import new_address, new_sender, register_rows
+
+pytestmark = [pytest.mark.e2e]
+
+REST = "/webhooks/rest/webhook"
+OLA_PHONE = "+4741234567"  # demo customer 10002
+
+
+def rest(assistant, sender: str, text: str, headers: Optional[Dict[str, str]] = None):
+    return httpx.post(
+        assistant.url + REST,
+        json={"sender": sender, "message": text},
+        headers={**new_address(), **(headers or {})},
+        timeout=90,
+    )
+
+
+def texts(response: httpx.Response) -> List[str]:
+    return [m.get("text", "") for m in response.json() if m.get("text")]
+
+
+def test_rest_cannot_speak_as_an_sms_or_telegram_conversation(secure):
+    """Attack: the SMS conversation's id (it is in exports and ``requests list --json``)
+    used as a REST sender, to see the customer's tickets and file a verified erasure."""
+    replies = twiml_messages(post_sms(secure, "Hei, jeg vil ha innsyn", OLA_PHONE))
+    assert replies
+    sms_conversation = conversation_id("sms", OLA_PHONE, TWILIO_TOKEN)
+    before = register_rows(secure)["requests"]
+    for sender in (
+        sms_conversation,
+        sms_conversation.upper(),
+        "telegram-" + "0" * 32,
+        " sms-" + "a" * 32,
+    ):
+        for text in ("jeg vil slette dataene mine", "hva er status på saken min?"):
+            response = rest(secure, sender, text)
+            assert response.status_code == 400, (sender, response.status_code, response.text)
+            assert "PV-" not in response.text
+    after = register_rows(secure)["requests"]
+    assert len(after) == len(before)  # nothing written in anyone's name
+    # an ordinary REST sender still talks
+    ok = rest(secure, new_sender("rest"), "hvor lenge lagrer dere opplysningene?")
+    assert ok.status_code == 200 and texts(ok)
