@@ -53,3 +53,26 @@ def test_rest_cannot_speak_as_an_sms_or_telegram_conversation(secure):
     # an ordinary REST sender still talks
     ok = rest(secure, new_sender("rest"), "hvor lenge lagrer dere opplysningene?")
     assert ok.status_code == 200 and texts(ok)
+
+
+def say(assistant, sender: str, text: str, headers: Dict[str, str]) -> str:
+    response = rest(assistant, sender, text, headers)
+    assert response.status_code == 200, response.text[:200]
+    return " ".join(texts(response))
+
+
+def test_naming_a_contact_point_without_a_code_reveals_no_open_ticket(secure):
+    """Attack: name a customer's e-mail, say «ingen kode», read «Du har allerede en åpen
+    forespørsel ... med referanse PV-..., frist ...» about someone else's request."""
+    victim, headers = new_sender("victim"), new_address()
+    say(secure, victim, "jeg vil slette dataene mine", headers)
+    say(secure, victim, "ola.nordmann@example.no", headers)
+    first = say(secure, victim, "ingen kode", headers)
+    refs = [r["reference"] for r in register_rows(secure)["requests"] if r["reference"] in first]
+    assert len(refs) == 1, first
+    attacker, other = new_sender("prober"), new_address()
+    say(secure, attacker, "jeg vil slette dataene mine", other)
+    say(secure, attacker, "ola.nordmann@example.no", other)
+    probe = say(secure, attacker, "ingen kode", other)
+    assert refs[0] not in probe and "allerede" not in probe, probe
+    assert "PV-" in probe  # a reference of its own

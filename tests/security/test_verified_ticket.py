@@ -294,3 +294,36 @@ async def test_ten_wrong_codes_on_one_phone_do_not_change_the_customers_other_co
     assert len(alerts) == 1
     for private in ("Ola", "Nordmann", OLA_PHONE, "41234567", OLA_EMAIL, "10002"):
         assert private not in alerts[0]
+
+
+# --- replies never reveal another conversation's tickets -----------------------------------
+
+
+async def no_code_erasure(sender: str, identifier: str) -> List[dict]:
+    slots: Dict[str, Any] = {"request_kind": "erasure"}
+    await form_step(slots, "identifier", identifier, sender)
+    await form_step(slots, "otp_code", OTP_SKIP, sender)
+    dispatcher = CollectingDispatcher()
+    await ActionSubmitRightsRequest().run(dispatcher, tracker(sender, slots), {})
+    return dispatcher.messages
+
+
+async def test_an_unproven_conversation_never_sees_another_conversations_ticket(register):
+    first = await no_code_erasure("first-asker", OLA_EMAIL)
+    (first_ref,) = {m["reference"] for m in first if m.get("reference")}
+    age_challenges(timedelta(minutes=2))
+    probe = await no_code_erasure("prober", OLA_EMAIL)
+    responses = [m.get("response") for m in probe]
+    assert "utter_request_already_open" not in responses
+    refs = {m["reference"] for m in probe if m.get("reference")}
+    assert first_ref not in refs and len(refs) == 1
+    assert first_ref not in str(probe)
+    # the two are linked in the background, for staff
+    (probe_ref,) = refs
+    assert ticket(probe_ref)["details"]["possible_duplicates"] == [first_ref]
+    # the same conversation asking again is told its own reference (one ticket)
+    age_challenges(timedelta(minutes=2))
+    again = await no_code_erasure("prober", OLA_EMAIL)
+    assert [m["reference"] for m in again if m.get("response") == "utter_request_already_open"] == [
+        probe_ref
+    ]
