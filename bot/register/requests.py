@@ -190,6 +190,13 @@ def find_open_duplicate(
             PrivacyRequest.reply_to == reply_to,
             _same_conversation(conversation_id),
         ]
+    elif conversation_id:
+        # no way to answer (an anonymous complaint): one open ticket per conversation
+        where = [
+            PrivacyRequest.verified.is_(False),
+            PrivacyRequest.reply_channel.is_(None),
+            PrivacyRequest.conversation_id == conversation_id,
+        ]
     else:
         return None
     candidates = _open_of_kind(s, kind, *where, details=details)

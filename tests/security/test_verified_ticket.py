@@ -327,3 +327,64 @@ async def test_an_unproven_conversation_never_sees_another_conversations_ticket(
     assert [m["reference"] for m in again if m.get("response") == "utter_request_already_open"] == [
         probe_ref
     ]
+
+
+# --- floods do not reach staff ---------------------------------------------------------------
+
+
+def test_ten_stopp_from_one_number_make_one_ticket_and_one_alert(staffed):
+    from bot.register import suppressions
+
+    for _ in range(10):
+        with session_scope() as s:
+            suppressions.opt_out(
+                s,
+                channels=["sms"],
+                address=OLA_PHONE,
+                source_channel="twilio_sms",
+                verified_phone=OLA_PHONE,
+            )
+    opt_outs = [r for r in requests_rows() if r["kind"] == "opt_out"]
+    assert len(opt_outs) == 1
+    assert len(staff_messages()) == 1
+    # the chat's opt-out of the same number again: the same words, the earlier reference
+    again = suppressions.submit_opt_out(channels=["sms"], address=OLA_PHONE, source_channel="rest")
+    assert again == opt_outs[0]["reference"]
+    assert len([r for r in requests_rows() if r["kind"] == "opt_out"]) == 1
+
+
+def test_a_complaint_flood_gives_staff_one_message_per_five_minutes_with_the_count(staffed):
+    for i in range(14):
+        requests.submit_request(
+            kind="complaint",
+            channel="rest",
+            identifier=None,
+            verified=False,
+            details={"about": f"klage {i}"},
+            conversation_id=f"flood-{i}",
+        )
+    messages = staff_messages()
+    assert len(messages) == 2, messages  # the first at once, the rest counted into one
+    assert "13 nye personvernsaker" in messages[1]
+    with session_scope() as s:
+        batch = s.execute(
+            select(OutboxMessage).where(OutboxMessage.body == messages[1])
+        ).scalar_one()
+        assert batch.next_attempt_at is not None  # held to the end of the window
+
+
+def test_anonymous_complaints_are_one_ticket_per_conversation(staffed):
+    refs = {
+        requests.submit_request(
+            kind="complaint",
+            channel="rest",
+            identifier=None,
+            verified=False,
+            details={"about": f"klage {i}"},
+            conversation_id="one-conversation",
+        ).reference
+        for i in range(5)
+    }
+    assert len(refs) == 1
+    (row,) = requests_rows()
+    assert row["attempts"] == 5 and len(row["details"]["about_more"]) == 4
