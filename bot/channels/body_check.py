@@ -29,11 +29,10 @@ from sanic.request import Request
 
 from bot.channels.guard import MAX_MESSAGE_CHARS
 from bot.channels.rate_limit import (
-    RATE_LIMITED_REPLY,
-    RETRY_AFTER_SECONDS,
     TrafficLimiter,
     client_address,
     get_limiter,
+    rate_limited_reply,
 )
 
 MAX_BODY_BYTES = 64 * 1024  # a customer message is at most a few kB; the guard caps text
@@ -106,11 +105,12 @@ def make_check(limiter: TrafficLimiter) -> Callable[[Request], Any]:
             return response.json(body, status)
         if request.method == "POST" and request.route is not None and _path(request) == REST_PATH:
             sender = request.json["sender"]
-            if await limiter.over_limit("rest", sender, client_address(request)):
+            wait = await limiter.over_limit("rest", sender, client_address(request))
+            if wait:
                 return response.json(
-                    [{"recipient_id": sender, "text": RATE_LIMITED_REPLY}],
+                    [{"recipient_id": sender, "text": rate_limited_reply(wait)}],
                     status=429,
-                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                    headers={"Retry-After": str(wait)},
                 )
         return None
 

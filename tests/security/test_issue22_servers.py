@@ -76,3 +76,44 @@ def test_naming_a_contact_point_without_a_code_reveals_no_open_ticket(secure):
     probe = say(secure, attacker, "ingen kode", other)
     assert refs[0] not in probe and "allerede" not in probe, probe
     assert "PV-" in probe  # a reference of its own
+
+
+def staff_alerts(assistant) -> List[dict]:
+    from tests.support.servers import STAFF_EMAIL
+
+    return [m for m in register_rows(assistant)["outbox"] if m["to"] == STAFF_EMAIL]
+
+
+def test_ten_stopp_from_one_number_reach_staff_once(secure):
+    number = "+4741598877"  # not a customer: anyone's phone
+    alerts_before = len(staff_alerts(secure))
+    before = len([r for r in register_rows(secure)["requests"] if r["kind"] == "opt_out"])
+    for _ in range(10):
+        post_sms(secure, "STOPP", number)
+    after = [r for r in register_rows(secure)["requests"] if r["kind"] == "opt_out"]
+    assert len(after) - before == 1
+    assert len(staff_alerts(secure)) - alerts_before <= 1
+
+
+def test_an_sms_flood_from_one_number_gets_no_turns(secure):
+    number = "+4741598878"
+    replies = [twiml_messages(post_sms(secure, "hei", number)) for _ in range(14)]
+    answered = [bool(r) for r in replies]
+    assert answered[:10] == [True] * 10 and answered[10:] == [False] * 4, answered
+
+
+def test_a_refused_flood_does_not_lock_the_address_for_the_hour(secure):
+    """An office NAT: one client floods (refused after 60 a minute), a colleague at the same
+    address is served a minute later, and the refusal says the real wait."""
+    office = new_address()
+    refusals = []
+    for _ in range(90):
+        response = rest(secure, new_sender("flooder"), "", office)
+        if response.status_code == 429:
+            refusals.append(int(response.headers["Retry-After"]))
+    assert len(refusals) == 30 and all(1 <= wait <= 60 for wait in refusals), refusals
+    import time
+
+    time.sleep(max(refusals) + 1)
+    colleague = rest(secure, new_sender("colleague"), "hei", office)
+    assert colleague.status_code == 200, colleague.text[:200]
