@@ -22,6 +22,7 @@ live in the register and hold whatever this module says.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import math
 import time
@@ -146,6 +147,19 @@ class TrafficLimiter:
                 "Rate limit reached on channel %s; message refused (%d s).", channel, over
             )
         return over
+
+
+def client_key(address: str, settings: Optional[Settings] = None) -> str:
+    """An opaque, stable key for a client address that the channels put in a message's
+    metadata (``client``) so that the actions can limit per address (anonymous complaints)
+    without ever seeing the address: a keyed hash (the action token is the key: the Rasa
+    and action servers share it, nobody else has it; an IPv4 hash without a key would be
+    reversed by trying all 2^32)."""
+    if not address:
+        return ""
+    secret = (settings or get_settings()).action_token or "klbot-client"
+    digest = hmac.new(secret.encode(), address.encode("utf-8", "replace"), hashlib.sha256)
+    return "c-" + digest.hexdigest()[:24]
 
 
 @lru_cache(maxsize=1)

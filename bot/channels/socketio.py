@@ -39,7 +39,12 @@ from socketio import AsyncServer
 from bot.channels.body_check import MAX_BODY_BYTES
 from bot.channels.guard import guarded
 from bot.channels.origins import origin_allowed
-from bot.channels.rate_limit import client_address, get_limiter, rate_limited_reply
+from bot.channels.rate_limit import (
+    client_address,
+    client_key,
+    get_limiter,
+    rate_limited_reply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +134,7 @@ class GuardedSocketIOInput(SocketIOInput):
                 output,
                 sender_id,
                 input_channel=self.name(),
-                metadata={"channel": self.name()},
+                metadata={"channel": self.name(), "client": client_key(session.get("address", ""))},
             )
             await handle(message)
 

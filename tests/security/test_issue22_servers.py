@@ -117,3 +117,20 @@ def test_a_refused_flood_does_not_lock_the_address_for_the_hour(secure):
     time.sleep(max(refusals) + 1)
     colleague = rest(secure, new_sender("colleague"), "hei", office)
     assert colleague.status_code == 200, colleague.text[:200]
+
+
+def test_a_rest_caller_cannot_name_its_own_client_key(secure):
+    """The limit on anonymous complaints keys on the channel's own ``client`` metadata: a
+    caller that sends a fresh one each time is still one address."""
+    sender, address = new_sender("forger"), new_address()
+    response = httpx.post(
+        secure.url + REST,
+        json={"sender": sender, "message": "hei", "metadata": {"client": "c-forged"}},
+        headers=address,
+        timeout=90,
+    )
+    assert response.status_code == 200
+    users = [e for e in secure.tracker(sender)["events"] if e["event"] == "user"]
+    client = users[-1]["metadata"]["client"]
+    assert client.startswith("c-") and client != "c-forged"
+    assert "198.51.100" not in client  # an opaque key, not the address

@@ -388,3 +388,53 @@ def test_anonymous_complaints_are_one_ticket_per_conversation(staffed):
     assert len(refs) == 1
     (row,) = requests_rows()
     assert row["attempts"] == 5 and len(row["details"]["about_more"]) == 4
+
+
+def complaint_tracker(sender: str, client: str, channel: str = "rest") -> Tracker:
+    parse = {"intent": {"name": "inform", "confidence": 1.0}, "entities": []}
+    user = {
+        "event": "user",
+        "text": "nei",
+        "parse_data": parse,
+        "input_channel": channel,
+        "metadata": {"channel": channel, "client": client},
+    }
+    return Tracker.from_dict(
+        {
+            "sender_id": sender,
+            "slots": {"complaint_text": "Dere svarer aldri", "complaint_contact": "__none__"},
+            "latest_message": {"text": "nei", **parse},
+            "events": [user],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": None,
+        }
+    )
+
+
+async def test_anonymous_complaints_are_limited_per_client_address(staffed, monkeypatch):
+    from actions import complaint
+    from bot.channels.rate_limit import client_key
+    from bot.config import get_settings
+
+    monkeypatch.setenv("KLBOT_RATE_LIMITS", "on")
+    get_settings.cache_clear()
+    monkeypatch.setattr(complaint, "_complaint_limits", {})
+    office = client_key("203.0.113.50")
+    written = []
+    for i in range(6):  # a new conversation each time, one address
+        dispatcher = CollectingDispatcher()
+        await complaint.ActionSubmitComplaint().run(
+            dispatcher, complaint_tracker(f"anon-{i}", office), {}
+        )
+        written.append(any(m.get("reference") for m in dispatcher.messages))
+    assert written == [True] * 3 + [False] * 3
+    assert "ikke registrert" in dispatcher.messages[-1]["text"]
+    complaints = [r for r in requests_rows() if r["kind"] == "complaint"]
+    assert len(complaints) == 3
+    # another address is not affected
+    dispatcher = CollectingDispatcher()
+    elsewhere = complaint_tracker("anon-x", client_key("198.51.100.99"))
+    await complaint.ActionSubmitComplaint().run(dispatcher, elsewhere, {})
+    assert any(m.get("reference") for m in dispatcher.messages)
