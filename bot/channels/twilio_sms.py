@@ -37,6 +37,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.guard import guarded
+from bot.channels.rate_limit import get_limiter
 from bot.channels.support import OffSwitch, conversation_id, run_sync, split_text
 from bot.config import Settings, load_settings
 from bot.policy import COMPANY_CONTACT
@@ -305,6 +306,10 @@ class TwilioSmsInput(InputChannel):
             if not sender or not message_sid:
                 return response.text("From and MessageSid are required", status=400)
             body = form.get("Body") or ""
+            number = normalize_phone(sender) or sender
+            if await get_limiter().over_limit("twilio_sms", number, ""):
+                # a flood from one number: no turn, and no (paid) reply
+                return twiml([])
             try:
                 replies = await self.turn(request.app.ctx.agent, handle, sender, message_sid, body)
             except Exception as exc:  # noqa: BLE001 - the customer always gets an answer

@@ -3,8 +3,13 @@
 Lifecycle: received -> verified -> in_progress -> done | rejected (rejected also from
 received and verified; verified -> done when staff say so, ``force``). An opt-out is
 recorded as done at once. Every new ticket queues one alert to staff in its own
-transaction; a repeated request of a kind already open for the same person (or, unverified,
-the same contact point) attaches to that ticket instead (``attempts``). When staff close a
+transaction; a repeated request of a kind already open attaches to that ticket instead
+(``attempts``) only when it means the same thing: a verified request to the same person's
+open VERIFIED ticket, an unverified one to an unverified ticket from the same contact point
+written in the same conversation. Anything else is a ticket of its own, linked to the other
+in the background (``duplicates``): a verified request never adopts a stranger's unverified
+ticket (its text, its conversation), and an unproven conversation never learns another
+conversation's reference. When staff close a
 ticket, the customer is told on the channel the request came from. GDPR Art. 12(3): the answer
 is due one month after receipt; staff may extend by two further months, once, with a reason
 (which the customer must be told within the first month).
@@ -140,6 +145,26 @@ def create_request(
     return request
 
 
+def _same_conversation(conversation_id: Optional[str]):
+    if conversation_id is None:
+        return PrivacyRequest.conversation_id.is_(None)
+    return PrivacyRequest.conversation_id == conversation_id
+
+
+def _open_of_kind(s: Session, kind: str, *where: Any, details: Optional[dict] = None):
+    query = (
+        select(PrivacyRequest)
+        .where(PrivacyRequest.kind == kind, PrivacyRequest.status.in_(OPEN), *where)
+        .order_by(PrivacyRequest.created_at, PrivacyRequest.id)
+    )
+    candidates = list(s.execute(query).scalars())
+    if kind == "correction":
+        # a correction of another field is another request
+        field = (details or {}).get("field")
+        candidates = [r for r in candidates if (r.details or {}).get("field") == field]
+    return candidates
+
+
 def find_open_duplicate(
     s: Session,
     *,
@@ -149,31 +174,80 @@ def find_open_duplicate(
     reply_channel: Optional[str],
     reply_to: Optional[str],
     details: Optional[dict] = None,
+    conversation_id: Optional[str] = None,
 ) -> Optional[PrivacyRequest]:
-    """The open ticket a new request of ``kind`` belongs to: for a verified person, their
-    open ticket of that kind; unverified, an open unverified ticket of that kind from the same
-    contact point (never a verified one: an unverified caller learns nothing about it)."""
-    query = (
-        select(PrivacyRequest)
-        .where(PrivacyRequest.kind == kind, PrivacyRequest.status.in_(OPEN))
-        .order_by(PrivacyRequest.created_at, PrivacyRequest.id)
-    )
+    """The open ticket a new request of ``kind`` is a repeat of: for a verified person, their
+    open VERIFIED ticket of that kind (never an unverified one: anyone can write those in
+    their name); unverified, an open unverified ticket of that kind from the same contact
+    point and the same conversation (never another conversation's: its reference and
+    deadline would be shown to whoever names the contact point)."""
     if verified and customer is not None:
-        query = query.where(PrivacyRequest.customer_id == customer.id)
+        where = [PrivacyRequest.customer_id == customer.id, PrivacyRequest.verified.is_(True)]
     elif reply_channel and reply_to:
-        query = query.where(
+        where = [
             PrivacyRequest.verified.is_(False),
             PrivacyRequest.reply_channel == reply_channel,
             PrivacyRequest.reply_to == reply_to,
-        )
+            _same_conversation(conversation_id),
+        ]
+    elif conversation_id:
+        # no way to answer (an anonymous complaint): one open ticket per conversation
+        where = [
+            PrivacyRequest.verified.is_(False),
+            PrivacyRequest.reply_channel.is_(None),
+            PrivacyRequest.conversation_id == conversation_id,
+        ]
     else:
         return None
-    candidates = s.execute(query).scalars()
-    if kind == "correction":
-        # a correction of another field is another request
-        field = (details or {}).get("field")
-        return next((r for r in candidates if (r.details or {}).get("field") == field), None)
-    return candidates.first()
+    candidates = _open_of_kind(s, kind, *where, details=details)
+    return candidates[0] if candidates else None
+
+
+def open_unverified_of(
+    s: Session,
+    *,
+    kind: str,
+    customer: Optional[Customer],
+    verified: bool,
+    reply_channel: Optional[str],
+    reply_to: Optional[str],
+    details: Optional[dict] = None,
+) -> List[PrivacyRequest]:
+    """Open unverified tickets of ``kind`` that a new ticket may duplicate (for staff to
+    see side by side): the verified person's, or those from the same contact point."""
+    if verified and customer is not None:
+        where = [PrivacyRequest.customer_id == customer.id]
+    elif reply_channel and reply_to:
+        where = [PrivacyRequest.reply_channel == reply_channel, PrivacyRequest.reply_to == reply_to]
+    else:
+        return []
+    return _open_of_kind(s, kind, PrivacyRequest.verified.is_(False), *where, details=details)
+
+
+def link_duplicates(
+    s: Session, request: PrivacyRequest, others: List[PrivacyRequest], *, actor: str
+) -> None:
+    """Note on both sides that ``request`` may duplicate ``others`` (staff decide); nothing
+    of the others' content is copied."""
+    if not others:
+        return
+    refs = [r.reference for r in others]
+    details = dict(request.details or {})
+    details["possible_duplicates"] = refs
+    request.details = details
+    for other in others:
+        theirs = dict(other.details or {})
+        theirs["possible_duplicates"] = [*theirs.get("possible_duplicates", []), request.reference]
+        other.details = theirs
+        audit.record(
+            s,
+            actor=actor,
+            action="link",
+            entity="request",
+            entity_id=other.reference,
+            reason="a later ticket of the same kind for the same person or contact point",
+            changes={"possible_duplicate": request.reference, "verified": request.verified},
+        )
 
 
 def attach_attempt(
@@ -187,8 +261,9 @@ def attach_attempt(
     details: Optional[dict] = None,
     actor: str = "assistant",
 ) -> PrivacyRequest:
-    """Count a repeated request on the open ticket; a verified repeat verifies it; a second
-    complaint's text is kept with the first."""
+    """Count a repeated request on the open ticket (``find_open_duplicate``: of the same
+    verification); a second complaint's text is kept with the first. A repeat never changes
+    whether the ticket is verified."""
     request.attempts = (request.attempts or 1) + 1
     changes: Dict[str, Any] = {"attempts": request.attempts, "channel": channel or "unknown"}
     new = details or {}
@@ -205,15 +280,8 @@ def attach_attempt(
     if merged != (request.details or {}):
         request.details = merged
         changes["fields"] = ["details"]
-    if verified and not request.verified and customer is not None:
-        request.verified = True
-        request.verification_method = verification_method
-        request.customer_id = customer.id
-        request.customer = customer
-        changes["verified"] = [False, True]
-        if request.status == "received":
-            request.status = "verified"
-            changes["status"] = ["received", "verified"]
+    if bool(verified) != bool(request.verified):
+        raise RequestError("a repeat attaches only to a ticket of the same verification")
     audit.record(
         s,
         actor=actor,
@@ -308,6 +376,7 @@ def submit_request_in(
         reply_channel=reply_channel,
         reply_to=reply_to,
         details=details,
+        conversation_id=conversation_id,
     )
     if existing is not None:
         request = attach_attempt(
@@ -335,6 +404,16 @@ def submit_request_in(
             reply_channel=reply_channel,
             reply_to=reply_to,
         )
+        others = open_unverified_of(
+            s,
+            kind=kind,
+            customer=customer,
+            verified=verified,
+            reply_channel=reply_channel,
+            reply_to=reply_to,
+            details=details,
+        )
+        link_duplicates(s, request, [r for r in others if r.id != request.id], actor=actor)
         merged = False
     logger.info(
         "Request %s %s (kind=%s, verified=%s, attempts=%d)",

@@ -66,6 +66,24 @@ def secure(tmp_path_factory, fake_api) -> RunningAssistant:
     running.stop()
 
 
+@pytest.fixture
+def register(tmp_path, monkeypatch):
+    """A fresh SQLite register with the demo customers, for the in-process attacks (the
+    real register and actions, no servers)."""
+    from bot.config import get_settings
+    from bot.register.customers import import_csv
+    from bot.register.db import session_scope, upgrade
+
+    url = f"sqlite:///{tmp_path / 'register.db'}"
+    monkeypatch.setenv("KLBOT_DATABASE_URL", url)
+    get_settings.cache_clear()
+    upgrade(url)
+    with session_scope(url) as s:
+        import_csv(s, ROOT / "demo" / "customers.csv")
+    yield url
+    get_settings.cache_clear()
+
+
 def register_rows(assistant: RunningAssistant) -> Dict[str, List[dict]]:
     """Everything an attack could have written: tickets and notifications."""
     requests = json.loads(klbot(assistant.env, "requests", "list", "--json").stdout)
