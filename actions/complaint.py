@@ -25,6 +25,7 @@ from actions.base import (
     folded_text,
     input_channel,
     is_interruption,
+    language,
     latest_intent,
     latest_text,
     oslo_date,
@@ -197,6 +198,7 @@ class ActionSubmitComplaint(Action):
                 conversation_id=tracker.sender_id,
                 proven_phone=proven_phone if wants_answer else None,
                 telegram_chat=telegram_chat if wants_answer else None,
+                language=language(tracker),
             )
         except RegisterUnavailable:
             return events + apologise(dispatcher)

@@ -679,6 +679,7 @@ class ActionSubmitRightsRequest(Action):
                 prefer=_registered_contact,
                 proven_phone=trusted_phone(tracker),
                 telegram_chat=telegram_chat_id(tracker),
+                language=lang,
             )
         except RegisterUnavailable:
             return apologise(dispatcher)

@@ -186,6 +186,7 @@ def submit_rights_request(
     prefer: Callable[[Customer, str], Optional[Tuple[str, str]]],
     proven_phone: Optional[str] = None,
     telegram_chat: Optional[str] = None,
+    language: Optional[str] = None,
 ) -> Submitted:
     """Write the ticket (or attach a repeat to the open one), verified only if the register
     backs it, and queue the customer's confirmation (``confirmation(reference, due_at,
@@ -206,6 +207,7 @@ def submit_rights_request(
             conversation_id=conversation_id,
             proven_phone=proven_phone,
             telegram_chat=telegram_chat,
+            language=language,
         )
         if submitted.merged or customer is None:
             return submitted

@@ -34,6 +34,7 @@ from bot.register.models import (
     AuditEntry,
     Customer,
     PrivacyRequest,
+    language_of,
     utcnow,
 )
 from bot.register.outbox import record_notification
@@ -98,6 +99,7 @@ def create_request(
     received_at: Optional[datetime] = None,
     reply_channel: Optional[str] = None,
     reply_to: Optional[str] = None,
+    language: Optional[str] = None,
 ) -> PrivacyRequest:
     """Write a ticket: status ``verified`` when the identity was verified, else ``received``
     (``status="done"`` for what is done at once, an opt-out), and queue its staff alert."""
@@ -123,6 +125,7 @@ def create_request(
         attempts=1,
         reply_channel=reply_channel if reply_channel in REPLY_CHANNELS and reply_to else None,
         reply_to=reply_to if reply_channel in REPLY_CHANNELS and reply_to else None,
+        language=language_of(language),
     )
     if customer is not None:
         request.customer = customer
@@ -134,7 +137,12 @@ def create_request(
         action="create",
         entity="request",
         entity_id=request.reference,
-        changes={"kind": kind, "status": request.status, "verified": request.verified},
+        changes={
+            "kind": kind,
+            "status": request.status,
+            "verified": request.verified,
+            "language": request.language,
+        },
     )
     staff.alert_new_ticket(s, request)
     return request
@@ -283,6 +291,7 @@ def submit_request_in(
     proven_phone: Optional[str] = None,
     telegram_chat: Optional[str] = None,
     actor: str = "assistant",
+    language: Optional[str] = None,
 ) -> Submitted:
     """A customer asks for X, inside the caller's transaction: find the person, attach to
     the open ticket of that kind or write a new one (which alerts staff)."""
@@ -334,6 +343,7 @@ def submit_request_in(
             actor=actor,
             reply_channel=reply_channel,
             reply_to=reply_to,
+            language=language,
         )
         merged = False
     logger.info(
@@ -492,7 +502,9 @@ def notify_customer(s: Session, request: PrivacyRequest) -> Optional[str]:
     """Queue the closing notice on the ticket's reply route; the channel used, or None."""
     if not (request.reply_channel and request.reply_to):
         return None
-    body = wording.closing_notice(request.reference, request.status, request.rejection_category)
+    body = wording.closing_notice(
+        request.reference, request.status, request.rejection_category, request.language
+    )
     record_notification(s, channel=request.reply_channel, to=request.reply_to, body=body)
     logger.info("Closing notice for request %s queued (%s)", request.id, request.reply_channel)
     return request.reply_channel

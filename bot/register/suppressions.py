@@ -77,6 +77,7 @@ def opt_out(
     source_channel: str,
     actor: str = "assistant",
     verified_phone: Optional[str] = None,
+    language: Optional[str] = None,
 ) -> PrivacyRequest:
     """Suppress marketing at once on ``channels`` for the contact point (or, without one, the
     phone the channel proved); clear the matching customer's flags; one done ticket."""
@@ -126,6 +127,7 @@ def opt_out(
         details={"channels": channels, "address": primary, "suppressed": suppressed},
         status="done",
         actor=actor,
+        language=language,
     )
     for item in events:
         consent.record(
@@ -148,6 +150,7 @@ def submit_opt_out(
     address: Optional[str],
     source_channel: str,
     verified_phone: Optional[str] = None,
+    language: Optional[str] = None,
 ) -> str:
     """The assistant's opt-out: ``opt_out`` in a transaction of its own, by ``assistant``.
     Returns the done ticket's reference (the ticket itself is detached once the session
@@ -160,6 +163,7 @@ def submit_opt_out(
             source_channel=source_channel,
             actor="assistant",
             verified_phone=verified_phone,
+            language=language,
         ).reference
 
 

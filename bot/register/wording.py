@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import List, Optional
 
-from bot.policy import COMPANY_CONTACT
+from bot.policy import COMPANY_CONTACT, COMPANY_CONTACT_EN
 from bot.policy.facts import SUPERVISORY_AUTHORITY
 
 SMS_LIMIT = 320
@@ -242,15 +242,29 @@ def staff_alert(
     )
 
 
-def closing_notice(reference: str, status: str, category: Optional[str] = None) -> str:
-    """To the customer when staff close the ticket: only the reference, no personal data."""
+def closing_notice(
+    reference: str, status: str, category: Optional[str] = None, language: str = "nb"
+) -> str:
+    """To the customer when staff close the ticket, in the ticket's language: only the
+    reference, no personal data."""
+    en = language == "en"
     if status == "done":
+        if en:
+            return fit(
+                f"KL Miljøvarme: Your request with reference {reference} has been dealt with. "
+                f"Questions? Contact us: {COMPANY_CONTACT_EN}."
+            )
         return fit(
             f"KL Miljøvarme: Forespørselen din med referanse {reference} er ferdig behandlet. "
             f"Spørsmål? Kontakt oss: {COMPANY_CONTACT}."
         )
-    why = REJECTION_CATEGORIES.get(category or DEFAULT_REJECTION)
-    why = why or REJECTION_CATEGORIES[DEFAULT_REJECTION]
+    reasons = REJECTION_CATEGORIES_EN if en else REJECTION_CATEGORIES
+    why = reasons.get(category or DEFAULT_REJECTION) or reasons[DEFAULT_REJECTION]
+    if en:
+        return fit(
+            f"KL Miljøvarme: Your request with reference {reference} has been rejected because "
+            f"{why}. You can complain to {SUPERVISORY_AUTHORITY}. Questions: {COMPANY_CONTACT_EN}."
+        )
     return fit(
         f"KL Miljøvarme: Forespørselen din med referanse {reference} er avslått fordi {why}. "
         f"Du kan klage til {SUPERVISORY_AUTHORITY}. Spørsmål: {COMPANY_CONTACT}."
