@@ -384,6 +384,10 @@ def requests_show(ref: str, as_json: bool = typer.Option(False, "--json")) -> No
             what = f"asked again (attempt {changes.get('attempts')}, {changes.get('channel')})"
         elif what == "create":
             what = f"created ({changes.get('status')})"
+        elif what == "extend" and isinstance(changes.get("due_at"), list):
+            what = f"due date extended to {date_text(_parse(changes['due_at'][1]))}"
+            if changes.get("customer_notified"):
+                what += f"; customer told by {changes['customer_notified']}"
         reason = f": {entry['reason']}" if entry["reason"] and entry["action"] != "attempt" else ""
         lines.append(f"  {stamp}  {entry['actor']}  {what}{reason}")
     width = max(40, min(shutil.get_terminal_size((100, 24)).columns, 120))

@@ -34,6 +34,7 @@ from bot.register.models import (
     AuditEntry,
     Customer,
     PrivacyRequest,
+    RequestStatus,
     language_of,
     utcnow,
 )
@@ -43,15 +44,17 @@ from bot.register.sql import serialize_on
 logger = logging.getLogger(__name__)
 
 OPEN = OPEN_STATUSES
+S = RequestStatus
 TRANSITIONS = {
-    "received": {"verified", "rejected"},
-    "verified": {"in_progress", "rejected"},
-    "in_progress": {"done", "rejected"},
-    "done": set(),
-    "rejected": set(),
+    S.RECEIVED.value: {S.VERIFIED.value, S.REJECTED.value},
+    S.VERIFIED.value: {S.IN_PROGRESS.value, S.REJECTED.value},
+    S.IN_PROGRESS.value: {S.DONE.value, S.REJECTED.value},
+    S.DONE.value: set(),
+    S.REJECTED.value: set(),
 }
+assert set(TRANSITIONS) == set(STATUSES)
 # what staff may do when they say so (``--force``): skip "in progress" on a verified ticket
-FORCED_TRANSITIONS = {"verified": {"done"}}
+FORCED_TRANSITIONS = {S.VERIFIED.value: {S.DONE.value}}
 # where a closing notice can go (``reply_channel``); Telegram by chat id
 REPLY_CHANNELS = ("sms", "email", "telegram")
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: quotable on the phone
@@ -408,12 +411,6 @@ def _require(s: Session, ref: str) -> PrivacyRequest:
     return request
 
 
-def _note(request: PrivacyRequest, entry: Dict[str, Any]) -> None:
-    details = dict(request.details or {})
-    details["notes"] = [*details.get("notes", []), entry]
-    request.details = details
-
-
 def default_note(status: str, category: Optional[str] = None) -> str:
     if status == "rejected":
         return f"rejected ({category or wording.DEFAULT_REJECTION})"
@@ -440,8 +437,10 @@ def update_status(
     ticket queues one notice to the customer where the request came from; a rejection
     carries its category (``wording.REJECTION_CATEGORIES``)."""
     request = _require(s, ref)
-    if status not in STATUSES:
-        raise RequestError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+    try:
+        status = RequestStatus(status).value
+    except ValueError:
+        raise RequestError(f"unknown status {status!r}; one of {', '.join(STATUSES)}") from None
     allowed_now = set(TRANSITIONS[request.status])
     if force:
         allowed_now |= FORCED_TRANSITIONS.get(request.status, set())
@@ -477,7 +476,6 @@ def update_status(
     if status == "rejected":
         request.rejection_category = category
         changed.append("rejection_category")
-    _note(request, {"at": now.isoformat(), "by": actor, "status": status, "note": note})
     changes: Dict[str, Any] = {"status": [old, status], "fields": changed}
     if skipped:
         changes["forced"] = "skipped in_progress"  # the only forced step: verified -> done
@@ -523,7 +521,6 @@ def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> Privacy
     request.due_at = old + EXTENSION
     request.extended_at = utcnow()
     request.extension_reason = reason
-    _note(request, {"at": request.extended_at.isoformat(), "by": actor, "extended": reason})
     audit.record(
         s,
         actor=actor,

@@ -193,7 +193,8 @@ def test_erase_closes_the_verified_erasure_ticket_with_what_was_kept(register):
     assert f"{unverified} is an unverified erasure request: left open" in result.stdout
     shown = json.loads(cli(register, "requests", "show", verified, "--json").stdout)
     assert shown["status"] == "done"
-    assert "bokføringsloven" in shown["details"]["notes"][-1]["note"]
+    assert "bokføringsloven" in shown["history"][-1]["reason"]
+    assert "notes" not in shown["details"]
     assert "contact_given" not in shown["details"]
     assert "customer_number" in shown["details"]["erasure"]["kept"]
     assert (

@@ -4,11 +4,17 @@ restriction and objection, extension and erasure each do their work."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
 from sqlalchemy import select
 
 from bot.register import requests
-from bot.register.db import session_scope
-from bot.register.models import OutboxMessage
+from bot.register.db import alembic_config, session_scope, upgrade
+from bot.register.models import OutboxMessage, PrivacyRequest, UTCDateTime
+from tests.register.test_register import cli
 
 OLA_EMAIL = "ola.nordmann@example.no"  # demo customer 10002
 
@@ -70,3 +76,103 @@ def test_an_unknown_language_is_norwegian_not_an_error(register):
     ref = submit(register, language="de").reference
     with session_scope(register) as s:
         assert requests.get_by_reference(s, ref).language == "nb"
+
+
+# --- 2. typed lifecycle, one history ----------------------------------------------------
+
+
+def test_the_database_refuses_a_status_or_kind_outside_the_lifecycle(register):
+    ref = submit(register).reference
+    for column, value in (("status", "finished"), ("kind", "gossip"), ("language", "de")):
+        with pytest.raises(sa.exc.DBAPIError):  # IntegrityError on SQLite and PostgreSQL
+            with session_scope(register) as s:
+                s.execute(
+                    sa.text(f"UPDATE privacy_requests SET {column} = :v WHERE reference = :r"),  # noqa: S608
+                    {"v": value, "r": ref},
+                )
+    with pytest.raises(ValueError):  # the model refuses before the database
+        PrivacyRequest(status="finished")
+    with pytest.raises(requests.RequestError, match="unknown status"):
+        with session_scope(register) as s:
+            requests.update_status(s, ref, "finished", actor="kjell")
+
+
+def test_every_transition_is_in_the_audit_log_with_time_and_actor_and_details_keep_no_notes(
+    register,
+):
+    ref = submit(register).reference
+    with session_scope(register) as s:
+        requests.update_status(s, ref, "in_progress", actor="kjell", note="ser på det")
+        requests.extend_deadline(s, ref, reason="mange saker", actor="kari")
+        requests.update_status(s, ref, "done", actor="kjell")
+    with session_scope(register) as s:
+        trail = requests.history(s, ref)
+        assert "notes" not in requests.get_by_reference(s, ref).details
+    steps = [(e.action, e.actor, (e.changes or {}).get("status")) for e in trail]
+    assert steps[1:] == [
+        ("status", "kjell", ["verified", "in_progress"]),
+        ("extend", "kari", None),
+        ("status", "kjell", ["in_progress", "done"]),
+    ]
+    assert all(e.at is not None for e in trail)
+    assert trail[1].reason == "ser på det" and trail[2].reason == "mange saker"
+
+
+def test_migration_0006_moves_the_notes_into_the_audit_log_once(db_url):
+    command.upgrade(alembic_config(db_url), "0005")
+    engine = sa.create_engine(db_url)
+    old = sa.table(
+        "privacy_requests",
+        *(sa.column(c) for c in ("reference", "kind", "status", "channel", "verified")),
+        sa.column("details", sa.JSON),
+        sa.column("due_at", UTCDateTime),
+        sa.column("created_at", UTCDateTime),
+    )
+    notes = [
+        {"at": "2026-10-01T10:00:00+00:00", "by": "kjell", "status": "in_progress",
+         "note": "work started"},
+        {"at": "2026-10-02T10:00:00+00:00", "by": "kari", "extended": "mange saker"},
+        {"at": "2026-10-03T10:00:00+00:00", "by": "kjell", "status": "done",
+         "note": "svart per brev"},
+    ]  # fmt: skip
+    now = datetime.now(timezone.utc)
+    with engine.begin() as c:
+        c.execute(
+            old.insert().values(
+                reference="PV-OLD234",
+                kind="access",
+                status="done",
+                channel="post",
+                verified=True,
+                details={"notes": notes, "about": "x"},
+                due_at=now,
+                created_at=now,
+            )  # fmt: skip
+        )
+        c.execute(  # what 0005 already wrote to the audit log for the first note
+            sa.text(
+                "INSERT INTO audit_log (at, actor, action, entity, entity_id, reason) VALUES "
+                "(:at, 'kjell', 'status', 'request', 'PV-OLD234', 'work started')"
+            ),
+            {"at": now.replace(tzinfo=None)},
+        )
+    engine.dispose()
+    upgrade(db_url)
+    with session_scope(db_url) as s:
+        ticket = requests.get_by_reference(s, "PV-OLD234")
+        assert ticket.details == {"about": "x"} and ticket.language == "nb"
+        trail = requests.history(s, "PV-OLD234")
+        reasons = [e.reason for e in trail]
+        assert reasons.count("work started") == 1
+        assert "mange saker" in reasons and "svart per brev" in reasons
+        moved = next(e for e in trail if e.reason == "svart per brev")
+        assert moved.actor == "kjell" and moved.at.date().isoformat() == "2026-10-03"
+
+
+def test_requests_show_prints_the_whole_history(register):
+    ref = submit(register).reference
+    with session_scope(register) as s:
+        requests.update_status(s, ref, "in_progress", actor="kjell", note="ringte kunden")
+        requests.extend_deadline(s, ref, reason="mange vedlegg", actor="kari")
+    out = cli(register, "requests", "show", ref).stdout
+    assert "ringte kunden" in out and "mange vedlegg" in out and "due date extended" in out
