@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import textwrap
@@ -43,6 +44,24 @@ for name, sub in [
 
 console = Console()
 logger = logging.getLogger("klbot")
+
+
+# C0 and C1 control characters (ESC, OSC 8 hyperlinks, ...) and bidirectional overrides:
+# customer-written text shows them as visible escapes instead of acting on the terminal
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def inert(value: Any) -> str:
+    """Customer-written text made inert for a terminal (``\\x1b``, ``\\u202e``)."""
+    text = "" if value is None else str(value)
+    return _UNSAFE.sub(_visible, text)
+
+
+def _visible(match: "re.Match[str]") -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _iso(value: Any) -> Optional[str]:
@@ -431,6 +450,47 @@ def requests_update(
                 typer.echo("No contact point to tell the customer: answer them yourself.")
     except RequestError as exc:
         _fail(str(exc))
+
+
+@requests_app.command("apply")
+def requests_apply(
+    ref: str,
+    yes: bool = typer.Option(False, "--yes", help="do not ask before changing the register"),
+    note: Optional[str] = typer.Option(None, "--note"),
+    actor: str = typer.Option(os.environ.get("USER", "staff"), "--actor"),
+) -> None:
+    """Apply a verified correction's new value to the register and close the ticket as
+    done; opt-outs follow a corrected contact point; the customer is told what changed."""
+    from bot.register.casework import apply_correction
+    from bot.register.db import session_scope
+    from bot.register.requests import RequestError, get_by_reference
+
+    if not yes:
+        with session_scope() as s:
+            request = get_by_reference(s, ref)
+            if request is None:
+                _fail(f"No request {ref}.")
+            details = request.details or {}
+            field, value = details.get("field"), details.get("new_value")
+            number = request.customer_number or "-"
+        typer.echo(f"{request.reference}: set {field} of customer {number} to {inert(value)}")
+        if not typer.confirm("Change the register?"):
+            _fail("Nothing changed.")
+    try:
+        with session_scope() as s:
+            applied = apply_correction(s, ref, actor=actor, note=note)
+    except RequestError as exc:
+        _fail(f"Nothing changed: {exc}.")
+    typer.echo(
+        f"{applied.reference}: {applied.field} of customer {applied.customer_number} "
+        "corrected; the ticket is done."
+    )
+    if applied.suppression_followed:
+        typer.echo("The opt-out of the old contact point now covers the new one.")
+    if applied.customer_notified:
+        typer.echo(f"The customer is told by {applied.customer_notified} what changed.")
+    else:
+        typer.echo("No contact point to tell the customer: answer them yourself.")
 
 
 @requests_app.command("extend")

@@ -66,6 +66,13 @@ class RequestError(ValueError):
     pass
 
 
+# kinds whose ticket is done only by the use case that does the work (the hint says which)
+WORK_FIRST = {
+    "correction": "a correction is done when its new value is in the register: "
+    "run `klbot requests apply {reference}` (or reject it)",
+}
+
+
 def new_reference() -> str:
     """``PV-`` and six characters (32^6, about 10^9: unguessable enough to quote, not a key)."""
     return "PV-" + "".join(secrets.choice(ALPHABET) for _ in range(REFERENCE_LENGTH))
@@ -430,8 +437,13 @@ def update_status(
     actor: str,
     force: bool = False,
     category: Optional[str] = None,
+    notice: Optional[str] = None,
 ) -> PrivacyRequest:
     """Move a ticket along its lifecycle; an illegal step raises ``RequestError``.
+
+    A ticket whose kind has work to do is done only through the use case that does it
+    (``WORK_FIRST``): a correction by ``casework.apply_correction``, which passes the
+    ``notice`` that tells the customer what changed.
 
     ``force``: staff say so, a verified ticket may go straight to done (audited). Closing a
     ticket queues one notice to the customer where the request came from; a rejection
@@ -452,6 +464,9 @@ def update_status(
         raise RequestError(
             f"a {request.status} request cannot become {status} (allowed: {allowed}{hint})"
         )
+    hint = WORK_FIRST.get(request.kind)
+    if status == "done" and hint and not (request.details or {}).get("work_done"):
+        raise RequestError(hint.format(reference=request.reference))
     if category is not None and status != "rejected":
         raise RequestError("a category belongs to a rejection (--status rejected)")
     if status == "rejected":
@@ -482,7 +497,7 @@ def update_status(
     if category:
         changes["category"] = category
     if status in CLOSED_STATUSES:
-        changes["customer_notified"] = notify_customer(s, request)
+        changes["customer_notified"] = notify_customer(s, request, notice)
         request.reply_to = None  # told: the contact point is no longer needed on the ticket
     audit.record(
         s,
@@ -496,11 +511,14 @@ def update_status(
     return request
 
 
-def notify_customer(s: Session, request: PrivacyRequest) -> Optional[str]:
-    """Queue the closing notice on the ticket's reply route; the channel used, or None."""
+def notify_customer(
+    s: Session, request: PrivacyRequest, body: Optional[str] = None
+) -> Optional[str]:
+    """Queue the closing notice (``body``, or the plain one in the ticket's language) on the
+    ticket's reply route; the channel used, or None."""
     if not (request.reply_channel and request.reply_to):
         return None
-    body = wording.closing_notice(
+    body = body or wording.closing_notice(
         request.reference, request.status, request.rejection_category, request.language
     )
     record_notification(s, channel=request.reply_channel, to=request.reply_to, body=body)

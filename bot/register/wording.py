@@ -269,3 +269,29 @@ def closing_notice(
         f"KL Miljøvarme: Forespørselen din med referanse {reference} er avslått fordi {why}. "
         f"Du kan klage til {SUPERVISORY_AUTHORITY}. Spørsmål: {COMPANY_CONTACT}."
     )
+
+
+# What a corrected field is called in the notice that tells the customer what changed
+FIELD_TEXT = {
+    "name": ("navnet", "the name"),
+    "address": ("adressen", "the address"),
+    "phone": ("telefonnummeret", "the phone number"),
+    "email": ("e-postadressen", "the e-mail address"),
+    "contact_person": ("kontaktpersonen", "the contact person"),
+}
+
+
+def correction_notice(reference: str, field: str, language: str = "nb") -> str:
+    """To the customer when a correction is applied: which field changed (not its value:
+    the notice may travel by SMS)."""
+    nb, en = FIELD_TEXT.get(field, (field, field))
+    if language == "en":
+        return fit(
+            f"KL Miljøvarme: We have corrected {en} in our customer register as you asked "
+            f"(reference {reference}). See it in your access extract, or contact us: "
+            f"{COMPANY_CONTACT_EN}."
+        )
+    return fit(
+        f"KL Miljøvarme: Vi har rettet {nb} i kunderegisteret vårt slik du ba om "
+        f"(referanse {reference}). Spørsmål? Kontakt oss: {COMPANY_CONTACT}."
+    )

@@ -4,6 +4,7 @@ restriction and objection, extension and erasure each do their work."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import select
 
-from bot.register import requests
+from bot.register import casework, consent, customers, requests, suppressions
 from bot.register.db import alembic_config, session_scope, upgrade
 from bot.register.models import OutboxMessage, PrivacyRequest, UTCDateTime
 from tests.register.test_register import cli
@@ -176,3 +177,82 @@ def test_requests_show_prints_the_whole_history(register):
         requests.extend_deadline(s, ref, reason="mange vedlegg", actor="kari")
     out = cli(register, "requests", "show", ref).stdout
     assert "ringte kunden" in out and "mange vedlegg" in out and "due date extended" in out
+
+
+# --- 3. correction ----------------------------------------------------------------------
+
+KARI = "post@hemnesgard.no"  # demo customer 10001, contact person Kari Nordmann
+
+
+def correction(url, field, value, verified=True):
+    return submit(
+        url, kind="correction", identifier=KARI, verified=verified,
+        details={"field": field, "new_value": value},
+    ).reference  # fmt: skip
+
+
+def test_done_on_an_unapplied_correction_is_refused_with_the_hint(register):
+    ref = correction(register, "contact_person", "Jon Fjell")
+    with pytest.raises(requests.RequestError, match=f"klbot requests apply {ref}"):
+        close(register, ref)
+    with session_scope(register) as s:
+        assert requests.get_by_reference(s, ref).status == "verified"
+        assert customers.export_customer(s, "10001")["customer"]["contact_person"] == (
+            "Kari Nordmann"
+        )
+
+
+def test_apply_changes_the_register_closes_the_ticket_and_tells_the_customer(register):
+    ref = correction(register, "contact_person", "Jon Fjell")
+    result = cli(register, "requests", "apply", ref, "--yes")
+    assert "corrected; the ticket is done" in result.stdout
+    with session_scope(register) as s:
+        extract = customers.export_customer(s, "10001")
+        ticket = requests.get_by_reference(s, ref)
+        assert ticket.status == "done"
+        trail = requests.history(s, ref)
+    assert extract["customer"]["contact_person"] == "Jon Fjell"
+    assert "Kari Nordmann" not in json.dumps(extract, ensure_ascii=False)
+    assert any(e.action == "apply" for e in trail)
+    assert all("Kari" not in json.dumps(e.changes or {}) for e in trail)  # no old value
+    (notice,) = [m for m in outbox_to(register, KARI) if ref in m.body]
+    assert "kontaktpersonen" in notice.body and "Jon Fjell" not in notice.body
+    again = cli(register, "requests", "apply", ref, "--yes", check=False)
+    assert again.returncode != 0 and "Nothing changed" in again.stderr
+
+
+def test_an_unverified_correction_is_not_applied(register):
+    ref = correction(register, "name", "Hemnes Gard AS", verified=False)
+    with pytest.raises(requests.RequestError, match="not verified"):
+        with session_scope(register) as s:
+            casework.apply_correction(s, ref, actor="kjell")
+    with session_scope(register) as s:
+        assert customers.get_by_number(s, "10001").name == "Hemnes Gårdsdrift AS"
+
+
+def test_an_opt_out_follows_a_corrected_address_and_phone(register):
+    with session_scope(register) as s:
+        suppressions.opt_out(
+            s, channels=["post", "sms"], address="Langstranda 12, 1970 Hemnes",
+            source_channel="rest",
+        )  # fmt: skip
+        suppressions.opt_out(s, channels=["sms"], address="+4791234567", source_channel="rest")
+    address = correction(register, "address", "Fjordgata 3, 8646 Korgen")
+    phone = correction(register, "phone", "+4790011223")
+    with session_scope(register) as s:
+        casework.apply_correction(s, address, actor="kjell")
+        casework.apply_correction(s, phone, actor="kjell")
+    listed = {
+        (x["channel"], x["address"])
+        for x in json.loads(cli(register, "suppressions", "export", "--json").stdout)
+    }
+    assert ("post", "fjordgata 3, 8646 korgen") in listed
+    assert ("sms", "+4790011223") in listed
+    assert not any("langstranda" in a or a == "+4791234567" for _, a in listed)
+    with session_scope(register) as s:
+        customer = customers.get_by_number(s, "10001")
+        assert (customer.address, customer.postal_code, customer.city) == (
+            "Fjordgata 3", "8646", "Korgen",
+        )  # fmt: skip
+        assert consent.contradictions(s) == []
+        assert not customer.marketing_post and not customer.marketing_sms
