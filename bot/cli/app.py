@@ -48,9 +48,7 @@ logger = logging.getLogger("klbot")
 
 # C0 and C1 control characters (ESC, OSC 8 hyperlinks, ...) and bidirectional overrides:
 # customer-written text shows them as visible escapes instead of acting on the terminal
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def inert(value: Any) -> str:
@@ -59,7 +57,7 @@ def inert(value: Any) -> str:
     return _UNSAFE.sub(_visible, text)
 
 
-def _visible(match: "re.Match[str]") -> str:
+def _visible(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
