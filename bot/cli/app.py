@@ -17,6 +17,7 @@ from typing import Any, List, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bot.cli.telegram import app as telegram_app
 
@@ -79,7 +80,8 @@ def _emit(rows: List[dict], as_json: bool, columns: List[str], title: str) -> No
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        # Text, not markup: a customer's "[red]" stays text
+        table.add_row(*(Text("" if row.get(c) is None else str(row.get(c))) for c in columns))
     console.print(table)
 
 
@@ -211,6 +213,62 @@ def customers_erase(
             f"close it with `klbot requests update {ref} --status ...`.",
             fg="yellow",
         )
+
+
+@customers_app.command("lift-mark")
+def customers_lift_mark(
+    number: str,
+    covers: str = typer.Option("all", "--covers", help="marketing, surveys, analyses or all"),
+    reason: str = typer.Option(..., "--reason", help="the decision (e.g. Art. 18(1)(a) checked)"),
+    actor: str = typer.Option(os.environ.get("USER", "staff"), "--actor"),
+) -> None:
+    """Lift a restriction or objection mark: only with the decision's reason (recorded)."""
+    from bot.register.casework import lift_mark
+    from bot.register.db import session_scope
+    from bot.register.requests import RequestError
+
+    try:
+        with session_scope() as s:
+            lifted = lift_mark(s, number, covers=[covers], actor=actor, reason=reason)
+    except LookupError:
+        _fail(f"No customer with number {number}.")
+    except RequestError as exc:
+        _fail(f"Nothing lifted: {exc}.")
+    typer.echo(f"Lifted for {lifted.customer_number}: {', '.join(lifted.lifted)} (recorded).")
+
+
+@customers_app.command("list")
+def customers_list(
+    purpose: str = typer.Option(..., "--purpose", help="marketing, surveys or analyses"),
+    channel: Optional[str] = typer.Option(None, "--channel", help="marketing: sms, email, post"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The customers a list for this purpose may hold: restrictions and objections that
+    cover it leave a customer out; marketing also needs the permission and no opt-out."""
+    from bot.register.casework import customers_for_purpose
+    from bot.register.contacts import registered_address
+    from bot.register.db import session_scope
+    from bot.register.requests import RequestError
+
+    if channel and channel not in ("sms", "email", "post"):
+        _fail("--channel must be sms, email or post")
+    try:
+        with session_scope() as s:
+            rows = [
+                {
+                    "customer_number": c.customer_number,
+                    "name": c.name,
+                    "phone": c.phone,
+                    "email": c.email,
+                    "address": registered_address(c, "post"),
+                }
+                for c in customers_for_purpose(s, purpose, channel)
+            ]
+    except RequestError as exc:
+        _fail(str(exc))
+    if not as_json:
+        rows = [{k: inert(v) for k, v in row.items()} for row in rows]
+    _emit(rows, as_json, ["customer_number", "name", "phone", "email"], f"Customers ({purpose})")
 
 
 @customers_app.command("consent")
@@ -491,6 +549,36 @@ def requests_apply(
         typer.echo("No contact point to tell the customer: answer them yourself.")
 
 
+@requests_app.command("mark")
+def requests_mark(
+    ref: str,
+    covers: str = typer.Option(
+        ..., "--covers", help="what stops: marketing, surveys, analyses (comma-separated) or all"
+    ),
+    note: Optional[str] = typer.Option(None, "--note"),
+    actor: str = typer.Option(os.environ.get("USER", "staff"), "--actor"),
+) -> None:
+    """A verified restriction or objection takes effect: a mark on the customer that the
+    marketing, survey and analysis exports honour; the ticket is done, the customer told."""
+    from bot.register.casework import place_mark
+    from bot.register.db import session_scope
+    from bot.register.requests import RequestError
+
+    try:
+        with session_scope() as s:
+            marked = place_mark(s, ref, covers=[covers], actor=actor, note=note)
+    except RequestError as exc:
+        _fail(f"Nothing marked: {exc}.")
+    typer.echo(
+        f"{marked.reference}: customer {marked.customer_number} marked ({marked.kind}: "
+        f"{', '.join(marked.covers)}); the ticket is done."
+    )
+    if marked.customer_notified:
+        typer.echo(f"The customer is told by {marked.customer_notified}.")
+    else:
+        typer.echo("No contact point to tell the customer: answer them yourself.")
+
+
 @requests_app.command("extend")
 def requests_extend(
     ref: str,
@@ -541,18 +629,18 @@ def suppressions_export(
     channel: Optional[str] = typer.Option(None, "--channel", help="sms, email or post"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """The contact points that must get no marketing."""
+    """The contact points that must get no marketing: opt-outs, and the customers whose
+    restriction or objection covers marketing."""
     from bot.register.db import session_scope
-    from bot.register.suppressions import list_suppressions
+    from bot.register.suppressions import export_rows
 
     if channel and channel not in ("sms", "email", "post"):
         _fail("--channel must be sms, email or post")
     with session_scope() as s:
-        rows = [
-            {"channel": x.channel, "address": x.address, "created_at": _iso(x.created_at)}
-            for x in list_suppressions(s, channel)
-        ]
-    _emit(rows, as_json, ["channel", "address", "created_at"], "Suppressions")
+        rows = export_rows(s, channel)
+    if not as_json:
+        rows = [{k: inert(v) for k, v in row.items()} for row in rows]
+    _emit(rows, as_json, ["channel", "address", "reason", "created_at"], "Suppressions")
 
 
 @outbox_app.command("list")

@@ -19,6 +19,7 @@ from bot.register.models import (
     Challenge,
     ChannelIdentity,
     Customer,
+    CustomerMark,
     ErasureTombstone,
     OutboxMessage,
     PrivacyRequest,
@@ -270,6 +271,11 @@ def export_customer(s: Session, customer_number: str) -> dict:
     requests = s.execute(
         select(PrivacyRequest).where(PrivacyRequest.customer_id == customer.id)
     ).scalars()
+    marks = s.execute(
+        select(CustomerMark)
+        .where(CustomerMark.customer_id == customer.id)
+        .order_by(CustomerMark.id)
+    ).scalars()
     # the policy's facts, quoted; the supervisory authority is not in the policy but GDPR
     # Art. 15(1)(f) requires the extract to name it, so it stands apart from the quotes
     policy = policy_facts()
@@ -294,6 +300,16 @@ def export_customer(s: Session, customer_number: str) -> dict:
             "post": customer.marketing_post,
         },
         "marketing_suppressed": suppressed,
+        "processing_marks": [
+            {
+                "kind": m.kind,
+                "covers": m.covers,
+                "since": _iso(m.created_at),
+                "request": m.request_reference,
+                "lifted_at": _iso(m.lifted_at),
+            }
+            for m in marks
+        ],
         "requests": [
             {
                 "reference": r.reference,

@@ -58,6 +58,15 @@ class RequestStatus(str, enum.Enum):
     REJECTED = "rejected"
 
 
+class Purpose(str, enum.Enum):
+    """What a restriction or objection mark on a customer stops (``all``: every one)."""
+
+    MARKETING = "marketing"
+    SURVEYS = "surveys"
+    ANALYSES = "analyses"
+    ALL = "all"
+
+
 class Language(str, enum.Enum):
     """The customer's language, kept on the ticket: what they are told is in it."""
 
@@ -70,6 +79,8 @@ STATUSES = tuple(status.value for status in RequestStatus)
 OPEN_STATUSES = ("received", "verified", "in_progress")
 CLOSED_STATUSES = ("done", "rejected")
 LANGUAGES = tuple(language.value for language in Language)
+PURPOSES = tuple(purpose.value for purpose in Purpose)
+MARK_KINDS = ("restriction", "objection")
 
 
 def check_in(column: str, values, name: str) -> CheckConstraint:
@@ -259,6 +270,37 @@ class PrivacyRequest(Base):
 
     def __repr__(self) -> str:
         return f"<PrivacyRequest {self.reference} {self.kind} {self.status}>"
+
+
+class CustomerMark(Base):
+    """A restriction (Art. 18) or objection (Art. 21) on a customer (added in 0006): the
+    processing it covers stops (the exports for marketing, surveys and analyses leave the
+    customer out) until staff lift it with a recorded decision."""
+
+    __tablename__ = "customer_marks"
+    __table_args__ = (
+        check_in("kind", MARK_KINDS, "ck_customer_marks_kind"),
+        check_in("covers", PURPOSES, "ck_customer_marks_covers"),
+    )
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    customer_id: Mapped[int] = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind: Mapped[str] = Column(String(20), nullable=False)
+    covers: Mapped[str] = Column(String(20), nullable=False)
+    request_reference: Mapped[Optional[str]] = Column(String(20))
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    created_by: Mapped[str] = Column(String(100), nullable=False)
+    lifted_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    lifted_by: Mapped[Optional[str]] = Column(String(100))
+    lift_reason: Mapped[Optional[str]] = Column(Text)
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None
+
+    def covers_purpose(self, purpose: str) -> bool:
+        return self.active and self.covers in (purpose, Purpose.ALL.value)
 
 
 class Challenge(Base):

@@ -70,6 +70,10 @@ class RequestError(ValueError):
 WORK_FIRST = {
     "correction": "a correction is done when its new value is in the register: "
     "run `klbot requests apply {reference}` (or reject it)",
+    "restriction": "a restriction is done when its mark is on the customer: "
+    "run `klbot requests mark {reference} --covers marketing,surveys,analyses|all`",
+    "objection": "an objection is done when its mark is on the customer: "
+    "run `klbot requests mark {reference} --covers marketing,surveys,analyses|all`",
 }
 
 

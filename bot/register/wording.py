@@ -295,3 +295,39 @@ def correction_notice(reference: str, field: str, language: str = "nb") -> str:
         f"KL Miljøvarme: Vi har rettet {nb} i kunderegisteret vårt slik du ba om "
         f"(referanse {reference}). Spørsmål? Kontakt oss: {COMPANY_CONTACT}."
     )
+
+
+PURPOSE_TEXT = {
+    "marketing": ("markedsføring", "marketing"),
+    "surveys": ("kundeundersøkelser", "customer surveys"),
+    "analyses": ("analyser", "analyses"),
+    "all": (
+        "all behandling vi ikke må gjøre etter loven",
+        "all processing the law does not require of us",
+    ),
+}
+
+
+def purposes_text(covers: List[str], language: str = "nb") -> str:
+    index = 1 if language == "en" else 0
+    names = [PURPOSE_TEXT.get(c, (c, c))[index] for c in covers]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + (" and " if language == "en" else " og ") + names[-1]
+
+
+def mark_notice(reference: str, kind: str, covers: List[str], language: str = "nb") -> str:
+    """To the customer when their restriction or objection takes effect: what stops."""
+    what = purposes_text(covers, language)
+    if language == "en":
+        word = "restriction" if kind == "restriction" else "objection"
+        return fit(
+            f"KL Miljøvarme: Your {word} (reference {reference}) is registered: we no longer "
+            f"use your data for {what} until it is lifted. Questions: {COMPANY_CONTACT_EN}."
+        )
+    word = "begrensningen" if kind == "restriction" else "protesten"
+    return fit(
+        f"KL Miljøvarme: Vi har registrert {word} din (referanse {reference}): vi bruker ikke "
+        f"opplysningene dine til {what} før den eventuelt oppheves. Spørsmål: "
+        f"{COMPANY_CONTACT}."
+    )

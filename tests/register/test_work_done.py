@@ -14,7 +14,13 @@ from sqlalchemy import select
 
 from bot.register import casework, consent, customers, requests, suppressions
 from bot.register.db import alembic_config, session_scope, upgrade
-from bot.register.models import OutboxMessage, PrivacyRequest, UTCDateTime
+from bot.register.models import (
+    AuditEntry,
+    CustomerMark,
+    OutboxMessage,
+    PrivacyRequest,
+    UTCDateTime,
+)
 from tests.register.test_register import cli
 
 OLA_EMAIL = "ola.nordmann@example.no"  # demo customer 10002
@@ -256,3 +262,71 @@ def test_an_opt_out_follows_a_corrected_address_and_phone(register):
         )  # fmt: skip
         assert consent.contradictions(s) == []
         assert not customer.marketing_post and not customer.marketing_sms
+
+
+# --- 4. restriction and objection -------------------------------------------------------
+
+OLA_NUMBER = "10002"
+
+
+def marketing_list(url, channel="sms"):
+    rows = cli(url, "customers", "list", "--purpose", "marketing", "--channel", channel, "--json")
+    return {r["customer_number"] for r in json.loads(rows.stdout)}
+
+
+def test_done_on_an_unmarked_restriction_is_refused_with_the_hint(register):
+    ref = submit(register, kind="restriction").reference
+    with pytest.raises(requests.RequestError, match=f"klbot requests mark {ref}"):
+        close(register, ref)
+
+
+def test_an_objection_and_a_restriction_change_what_the_marketing_export_returns(register):
+    assert OLA_NUMBER in marketing_list(register)
+    objection = submit(register, kind="objection").reference
+    assert OLA_NUMBER in marketing_list(register)  # a ticket alone stops nothing
+    out = cli(register, "requests", "mark", objection, "--covers", "marketing").stdout
+    assert "the ticket is done" in out
+    assert OLA_NUMBER not in marketing_list(register)
+    listed = json.loads(cli(register, "suppressions", "export", "--json").stdout)
+    assert {"channel": "sms", "address": "+4741234567"} in [
+        {"channel": r["channel"], "address": r["address"]} for r in listed
+    ]
+    assert any(r["reason"] == "objection" for r in listed)
+    surveys = cli(register, "customers", "list", "--purpose", "surveys", "--json").stdout
+    assert OLA_NUMBER in {r["customer_number"] for r in json.loads(surveys)}
+    # a restriction covering all: out of the survey and analysis lists too
+    kari = submit(register, kind="restriction", identifier=KARI).reference
+    cli(register, "requests", "mark", kari, "--covers", "all")
+    for purpose in ("surveys", "analyses", "marketing"):
+        rows = cli(register, "customers", "list", "--purpose", purpose, "--json").stdout
+        assert "10001" not in {r["customer_number"] for r in json.loads(rows)}
+    with session_scope(register) as s:
+        extract = customers.export_customer(s, OLA_NUMBER)
+        assert requests.get_by_reference(s, objection).status == "done"
+    assert extract["processing_marks"][0]["kind"] == "objection"
+    assert extract["processing_marks"][0]["covers"] == "marketing"
+    (notice,) = [m for m in outbox_to(register, OLA_EMAIL) if objection in m.body]
+    assert "markedsføring" in notice.body
+
+
+def test_a_mark_is_lifted_only_by_a_recorded_decision(register):
+    ref = submit(register, kind="objection").reference
+    with session_scope(register) as s:
+        casework.place_mark(s, ref, covers=["marketing"], actor="kjell")
+    refused = cli(register, "customers", "lift-mark", OLA_NUMBER, "--reason", "", check=False)
+    assert refused.returncode != 0
+    assert OLA_NUMBER not in marketing_list(register)
+    cli(register, "customers", "lift-mark", OLA_NUMBER, "--reason", "kunden trakk protesten")
+    assert OLA_NUMBER in marketing_list(register)
+    with session_scope(register) as s:
+        customer = customers.get_by_number(s, OLA_NUMBER)
+        (mark,) = s.execute(select(CustomerMark)).scalars()
+        assert mark.lift_reason == "kunden trakk protesten" and mark.lifted_by
+        lifts = s.execute(
+            select(AuditEntry).where(
+                AuditEntry.action == "lift_mark", AuditEntry.entity_id == str(customer.id)
+            )
+        ).scalars()
+        assert [e.reason for e in lifts] == ["kunden trakk protesten"]
+    with pytest.raises(requests.RequestError, match="--covers takes"):
+        casework.parse_purposes(["gossip"])

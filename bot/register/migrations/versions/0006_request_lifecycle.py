@@ -3,6 +3,8 @@
 - ``privacy_requests.language``: the customer's language (nb, en); existing tickets: nb.
 - ``kind``, ``status`` and ``language`` checked by the database (the Python enums of
   bot.register.models are the one list).
+- ``customer_marks``: a restriction or objection on a customer and what it covers
+  (marketing, surveys, analyses, all), until lifted by a recorded decision.
 - One history: the notes that 0001-0005 kept in ``details["notes"]`` move to the audit log
   (a note the audit log already holds, the same action and text, is not written twice),
   and ``details`` keeps no notes.
@@ -31,6 +33,7 @@ REQUEST_KINDS = (
 )  # fmt: skip
 STATUSES = ("received", "verified", "in_progress", "done", "rejected")
 LANGUAGES = ("nb", "en")
+PURPOSES = ("marketing", "surveys", "analyses", "all")
 
 
 def _listed(values) -> str:
@@ -120,10 +123,32 @@ def upgrade() -> None:
         batch.create_check_constraint(
             "ck_privacy_requests_language", f"language IN ({_listed(LANGUAGES)})"
         )
+    op.create_table(
+        "customer_marks",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "customer_id",
+            sa.Integer,
+            sa.ForeignKey("customers.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("covers", sa.String(20), nullable=False),
+        sa.Column("request_reference", sa.String(20)),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("lifted_at", UTCDateTime),
+        sa.Column("lifted_by", sa.String(100)),
+        sa.Column("lift_reason", sa.Text),
+        sa.CheckConstraint("kind IN ('restriction', 'objection')", name="ck_customer_marks_kind"),
+        sa.CheckConstraint(f"covers IN ({_listed(PURPOSES)})", name="ck_customer_marks_covers"),
+    )
     _move_notes(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_table("customer_marks")
     with op.batch_alter_table("privacy_requests") as batch:
         batch.drop_constraint("ck_privacy_requests_language", type_="check")
         batch.drop_constraint("ck_privacy_requests_status", type_="check")
