@@ -585,17 +585,22 @@ def requests_extend(
     reason: str = typer.Option(..., "--reason"),
     actor: str = typer.Option(os.environ.get("USER", "staff"), "--actor"),
 ) -> None:
-    """Extend the deadline by two months (GDPR Art. 12(3)); tell the customer why."""
+    """Extend the deadline by two months (GDPR Art. 12(3)); the customer is told the new
+    date and the reason on the request's channel."""
     from bot.register.db import session_scope
-    from bot.register.requests import RequestError, extend_deadline
+    from bot.register.requests import RequestError, extend_request
     from bot.register.wording import due_text
 
     try:
         with session_scope() as s:
-            request = extend_deadline(s, ref, reason=reason, actor=actor)
-            typer.echo(f"{request.reference} is now due {due_text(request.due_at)}.")
+            extended = extend_request(s, ref, reason=reason, actor=actor)
     except RequestError as exc:
         _fail(str(exc))
+    typer.echo(f"{extended.reference} is now due {due_text(extended.due_at)}.")
+    if extended.customer_notified:
+        typer.echo(f"The customer is told by {extended.customer_notified} (new date, reason).")
+    else:
+        typer.echo("No contact point to tell the customer: tell them yourself, with the reason.")
 
 
 @requests_app.command("remind")

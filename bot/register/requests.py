@@ -530,8 +530,17 @@ def notify_customer(
     return request.reply_channel
 
 
-def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> PrivacyRequest:
-    """GDPR Art. 12(3): by two further months, once, with a reason, while still open."""
+@dataclass(frozen=True)
+class Extended:
+    reference: str
+    due_at: datetime
+    customer_notified: Optional[str]  # the channel the customer is told on, or None
+
+
+def extend_request(s: Session, ref: str, *, reason: str, actor: str) -> Extended:
+    """GDPR Art. 12(3): by two further months, once, with a reason, while still open; the
+    customer is told the new date and the reason on the request's channel (in its
+    language)."""
     request = _require(s, ref)
     if not (reason or "").strip():
         raise RequestError("an extension needs a reason (the customer must be told why)")
@@ -539,10 +548,25 @@ def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> Privacy
         raise RequestError("the deadline has already been extended once")
     if request.status not in OPEN:
         raise RequestError(f"a {request.status} request needs no extension")
+    reason = reason.strip()
     old = request.due_at
     request.due_at = old + EXTENSION
     request.extended_at = utcnow()
     request.extension_reason = reason
+    told = None
+    if request.reply_channel and request.reply_to:
+        record_notification(
+            s,
+            channel=request.reply_channel,
+            to=request.reply_to,
+            body=wording.extension_notice(
+                request.reference, request.due_at, reason, request.language
+            ),
+            purpose="extension",
+            customer_id=request.customer_id,
+        )
+        told = request.reply_channel
+        logger.info("Extension notice for request %s queued (%s)", request.id, told)
     audit.record(
         s,
         actor=actor,
@@ -550,9 +574,18 @@ def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> Privacy
         entity="request",
         entity_id=request.reference,
         reason=reason,
-        changes={"due_at": [old.isoformat(), request.due_at.isoformat()]},
+        changes={
+            "due_at": [old.isoformat(), request.due_at.isoformat()],
+            "customer_notified": told,
+        },
     )
-    return request
+    return Extended(request.reference, request.due_at, told)
+
+
+def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> PrivacyRequest:
+    """``extend_request``, returning the ticket (older callers)."""
+    extend_request(s, ref, reason=reason, actor=actor)
+    return _require(s, ref)
 
 
 def request_row(request: PrivacyRequest, now: Optional[datetime] = None) -> Dict[str, Any]:

@@ -331,3 +331,25 @@ def mark_notice(reference: str, kind: str, covers: List[str], language: str = "n
         f"opplysningene dine til {what} før den eventuelt oppheves. Spørsmål: "
         f"{COMPANY_CONTACT}."
     )
+
+
+def extension_notice(reference: str, due: datetime, reason: str, language: str = "nb") -> str:
+    """GDPR Art. 12(3): the customer is told the new due date and why, within two SMS
+    segments (a long reason is shortened, the date and the reference never)."""
+    reason = " ".join((reason or "").split()).rstrip(".")
+    if language == "en":
+        head = (
+            f"KL Miljøvarme: We need more time for your request {reference}. The new due date "
+            f"is {date_text(due)}. Reason: "
+        )
+        tail = f". Questions: {COMPANY_CONTACT_EN}."
+    else:
+        head = (
+            f"KL Miljøvarme: Vi trenger mer tid på forespørselen din {reference}. Ny frist er "
+            f"{date_text(due)}. Grunn: "
+        )
+        tail = f". Spørsmål: {COMPANY_CONTACT}."
+    room = SMS_LIMIT - len(head) - len(tail)
+    if len(reason) > room:
+        reason = reason[: max(room - 1, 0)].rstrip() + "…"
+    return fit(head + reason + tail)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import select
 
-from bot.register import casework, consent, customers, requests, suppressions
+from bot.register import casework, consent, customers, requests, suppressions, wording
 from bot.register.db import alembic_config, session_scope, upgrade
 from bot.register.models import (
     AuditEntry,
@@ -330,3 +330,25 @@ def test_a_mark_is_lifted_only_by_a_recorded_decision(register):
         assert [e.reason for e in lifts] == ["kunden trakk protesten"]
     with pytest.raises(requests.RequestError, match="--covers takes"):
         casework.parse_purposes(["gossip"])
+
+
+# --- 5. extension -----------------------------------------------------------------------
+
+
+def test_an_extension_queues_the_customers_notice_with_the_new_date_and_reason(register):
+    ref = submit(register).reference
+    english = submit(register, kind="portability", language="en").reference
+    out = cli(register, "requests", "extend", ref, "--reason", "Omfattende forespørsel").stdout
+    assert "The customer is told by email" in out
+    with session_scope(register) as s:
+        due = requests.get_by_reference(s, ref).due_at
+        requests.extend_request(s, english, reason="many attachments " * 40, actor="kari")
+    (notice,) = [m for m in outbox_to(register, OLA_EMAIL) if ref in m.body]
+    assert wording.date_text(due) in notice.body and "Omfattende forespørsel" in notice.body
+    assert "Ny frist" in notice.body
+    (english_notice,) = [m for m in outbox_to(register, OLA_EMAIL) if english in m.body]
+    assert "new due date" in english_notice.body and len(english_notice.body) <= 320
+    assert english in english_notice.body and "many attachments" in english_notice.body
+    again = cli(register, "requests", "extend", ref, "--reason", "igjen", check=False)
+    assert again.returncode != 0
+    assert len([m for m in outbox_to(register, OLA_EMAIL) if ref in m.body]) == 1
