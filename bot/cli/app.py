@@ -177,41 +177,62 @@ def customers_erase(
     request: Optional[str] = typer.Option(
         None, "--request", help="the erasure ticket this fulfils (default: the verified ones)"
     ),
+    force: bool = typer.Option(
+        False, "--force", help="erase although other requests of the customer are open"
+    ),
+    yes: bool = typer.Option(False, "--yes", help="do not ask before erasing"),
 ) -> None:
-    """Erase a customer: delete what may go, keep what the law requires (and say why), and
-    close the erasure ticket it fulfils."""
-    from bot.register.customers import erase_customer
-    from bot.register.db import session_scope
-    from bot.register.requests import RequestError
-    from bot.stores import conversations
+    """Erase a customer from every store the settings name (register, tickets, tracker
+    store, outbox), then close the erasure ticket and queue the receipt (what was erased,
+    what is kept and why). Safe to run twice."""
+    from bot.config import load_settings
+    from bot.register.db import describe_database
+    from bot.register.erasure import ErasureRefused, erase
+    from bot.register.service_stores import describe_store
 
+    tracker = load_settings().tracker_store_url
+    typer.echo(f"Register: {describe_database()}")
+    typer.echo(f"Tracker store: {describe_store(tracker)}")
+    if not yes and not typer.confirm(f"Erase customer {number} from both?"):
+        _fail("Nothing erased.")
     try:
-        with session_scope() as s:
-            report = erase_customer(
-                s, number, actor=_actor(), reason=reason, request_reference=request
-            )
+        result = erase(
+            number,
+            actor=_actor(),
+            reason=reason,
+            request_reference=request,
+            force=force,
+            tracker_url=tracker,
+        )
     except LookupError:
         _fail(f"No customer with number {number}.")
-    except RequestError as exc:
+    except ErasureRefused as exc:
         _fail(f"Nothing erased: {exc}.")
-    erased_conversations = 0
-    try:
-        erased_conversations = conversations.erase_conversations(
-            mentioning=list(report.conversation_contacts)
-        ).events
-    except Exception as exc:  # noqa: BLE001 - the register part is done; say what failed
-        typer.secho(f"Conversations not erased ({type(exc).__name__}).", fg="yellow", err=True)
-    typer.echo(f"Customer {number} erased: " + "; ".join(report.erased) + ".")
-    typer.echo(f"Conversation events erased: {erased_conversations}.")
-    for what, why in report.kept.items():
+    if result.already_erased:
+        typer.echo(
+            f"Customer {number} was erased already; conversations found again and erased: "
+            f"{result.conversations}."
+        )
+        return
+    typer.echo(f"Customer {number} erased: " + "; ".join(result.erased) + ".")
+    typer.echo(
+        f"Conversations erased: {result.conversations} ({result.conversation_events} events)."
+    )
+    for what, why in result.kept.items():
         typer.echo(f"Kept {what}: {why}.")
-    for ref in report.closed_requests:
-        typer.echo(f"Closed {ref} as done (what was kept and why is noted on the ticket).")
-    for ref in report.open_unverified:
+    for ref in result.closed_requests:
+        typer.echo(f"Closed {ref} as done; the receipt says what was erased and kept.")
+    if result.closed_requests and not result.receipt_to:
+        typer.echo("No contact point for the receipt: send it yourself.")
+    for ref in result.open_unverified:
         typer.secho(
             f"{ref} is an unverified erasure request: left open. Verify the identity, then "
             f"close it with `klbot requests update {ref} --status ...`.",
             fg="yellow",
+        )
+    for ref in result.other_open:
+        typer.secho(
+            f"{ref} is still open (--force): answer it without contact details.", fg="yellow"
         )
 
 

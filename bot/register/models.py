@@ -303,6 +303,17 @@ class CustomerMark(Base):
         return self.active and self.covers in (purpose, Purpose.ALL.value)
 
 
+class ServiceStore(Base):
+    """Which store a server uses (added in 0006): the Rasa server records its tracker store
+    here when it starts, so that ``klbot`` can refuse to erase conversations from another
+    one. The description never holds a password."""
+
+    __tablename__ = "service_stores"
+    name: Mapped[str] = Column(String(30), primary_key=True)
+    description: Mapped[str] = Column(String(500), nullable=False)
+    recorded_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
 class Challenge(Base):
     """A one-time code: only its hash is kept."""
 

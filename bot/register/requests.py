@@ -74,6 +74,8 @@ WORK_FIRST = {
     "run `klbot requests mark {reference} --covers marketing,surveys,analyses|all`",
     "objection": "an objection is done when its mark is on the customer: "
     "run `klbot requests mark {reference} --covers marketing,surveys,analyses|all`",
+    "erasure": "an erasure is done when every store is cleared: "
+    "run `klbot customers erase NUMBER --request {reference}`",
 }
 
 
@@ -442,6 +444,7 @@ def update_status(
     force: bool = False,
     category: Optional[str] = None,
     notice: Optional[str] = None,
+    notice_purpose: Optional[str] = None,
 ) -> PrivacyRequest:
     """Move a ticket along its lifecycle; an illegal step raises ``RequestError``.
 
@@ -501,7 +504,7 @@ def update_status(
     if category:
         changes["category"] = category
     if status in CLOSED_STATUSES:
-        changes["customer_notified"] = notify_customer(s, request, notice)
+        changes["customer_notified"] = notify_customer(s, request, notice, notice_purpose)
         request.reply_to = None  # told: the contact point is no longer needed on the ticket
     audit.record(
         s,
@@ -516,7 +519,10 @@ def update_status(
 
 
 def notify_customer(
-    s: Session, request: PrivacyRequest, body: Optional[str] = None
+    s: Session,
+    request: PrivacyRequest,
+    body: Optional[str] = None,
+    purpose: Optional[str] = None,
 ) -> Optional[str]:
     """Queue the closing notice (``body``, or the plain one in the ticket's language) on the
     ticket's reply route; the channel used, or None."""
@@ -525,7 +531,9 @@ def notify_customer(
     body = body or wording.closing_notice(
         request.reference, request.status, request.rejection_category, request.language
     )
-    record_notification(s, channel=request.reply_channel, to=request.reply_to, body=body)
+    record_notification(
+        s, channel=request.reply_channel, to=request.reply_to, body=body, purpose=purpose
+    )
     logger.info("Closing notice for request %s queued (%s)", request.id, request.reply_channel)
     return request.reply_channel
 

@@ -353,3 +353,47 @@ def extension_notice(reference: str, due: datetime, reason: str, language: str =
     if len(reason) > room:
         reason = reason[: max(room - 1, 0)].rstrip() + "…"
     return fit(head + reason + tail)
+
+
+def erasure_receipt(reference: str, language: str = "nb", short: bool = False) -> str:
+    """The receipt of an erasure: what was erased, what is kept and why (GDPR Art. 12(1),
+    17). ``short``: within two SMS segments."""
+    if language == "en":
+        if short:
+            return fit(
+                f"KL Miljøvarme: Erasure {reference} done. Erased: contact details, marketing "
+                "permissions, chats, codes. Kept: customer no. and invoices (Bookkeeping Act, "
+                "5 yrs), a block on marketing to you, the case log without contact details. "
+                f"Questions: {COMPANY_CONTACT_EN}."
+            )
+        return (
+            f"KL Miljøvarme: Your erasure request {reference} has been carried out.\n"
+            "Erased: your name, address, phone number, e-mail address and contact person; "
+            "your marketing permissions; your conversations with our assistant; one-time "
+            "codes, notifications and linked chat identities; contact details and free text "
+            "on your requests.\n"
+            "Kept, and why: your customer number and invoices, because the Bookkeeping Act "
+            "(bokføringsloven) requires us to keep them for 5 years; your contact points on "
+            "our list of those who must get no marketing, so that you are not contacted "
+            "again; the log of your requests without contact details, to document that we "
+            "handled them (GDPR Art. 5(2)).\n"
+            f"Questions: {COMPANY_CONTACT_EN}. You can complain to {SUPERVISORY_AUTHORITY}."
+        )
+    if short:
+        return fit(
+            f"KL Miljøvarme: Sletting {reference} er utført. Slettet: kontaktopplysninger, "
+            "samtykker til reklame, samtaler, koder. Beholdt: kundenr. og fakturaer "
+            "(bokføringsloven, 5 år), sperre mot reklame, saksloggen uten "
+            f"kontaktopplysninger. Spørsmål: {COMPANY_CONTACT}."
+        )
+    return (
+        f"KL Miljøvarme: Slettingen du ba om ({reference}) er utført.\n"
+        "Slettet: navn, adresse, telefonnummer, e-postadresse og kontaktperson; samtykker "
+        "til markedsføring; samtalene dine med assistenten vår; engangskoder, varsler og "
+        "koblede chat-identiteter; kontaktopplysninger og fritekst i sakene dine.\n"
+        "Beholdt, og hvorfor: kundenummeret og fakturaene, fordi bokføringsloven krever at "
+        "vi oppbevarer dem i 5 år; kontaktpunktene dine på listen over dem som ikke skal ha "
+        "markedsføring, så du ikke kontaktes igjen; loggen over sakene dine uten "
+        "kontaktopplysninger, som dokumenterer at vi har behandlet dem (GDPR art. 5 nr. 2).\n"
+        f"Spørsmål: {COMPANY_CONTACT}. Du kan klage til {SUPERVISORY_AUTHORITY}."
+    )

@@ -19,9 +19,24 @@ from bot.register.models import (
     CustomerMark,
     OutboxMessage,
     PrivacyRequest,
+    ServiceStore,
     UTCDateTime,
 )
-from tests.register.test_register import cli
+from tests.register.test_register import KLBOT, cli
+from tests.support.tracker import dump, say, senders
+
+
+def cli_env(url, **env):
+    import os
+    import subprocess
+
+    return subprocess.run(  # noqa: S603
+        [KLBOT, "customers", "erase", LISE, "--yes"],
+        env={**os.environ, "KLBOT_DATABASE_URL": url, **env},
+        capture_output=True,
+        text=True,
+    )
+
 
 OLA_EMAIL = "ola.nordmann@example.no"  # demo customer 10002
 
@@ -352,3 +367,134 @@ def test_an_extension_queues_the_customers_notice_with_the_new_date_and_reason(r
     again = cli(register, "requests", "extend", ref, "--reason", "igjen", check=False)
     assert again.returncode != 0
     assert len([m for m in outbox_to(register, OLA_EMAIL) if ref in m.body]) == 1
+
+
+# --- 6. erasure -------------------------------------------------------------------------
+
+LISE = "10004"  # Lise Berg, Fjellveien 7, +4794567890, lise.berg@example.no
+LISE_TRACES = ["lise.berg@example.no", "94567890", "4794567890", "Lise Berg", "Fjellveien 7"]
+
+
+def everything_in(url: str) -> str:
+    """Every value of every table of the register, as text (what a search would find)."""
+    engine = sa.create_engine(url)
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    found = []
+    with engine.connect() as c:
+        for table in meta.sorted_tables:
+            for row in c.execute(sa.select(table)):
+                found.append(json.dumps([str(v) for v in row], ensure_ascii=False))
+    engine.dispose()
+    return "\n".join(found)
+
+
+def lise_everywhere(url, tracker_store):
+    """Lise in the register's tickets, outbox and the tracker store, as the issue found her."""
+    from bot.channels.support import conversation_id
+
+    with session_scope(url) as s:
+        lise = customers.get_by_number(s, LISE)
+        erasure = requests.create_request(
+            s, kind="erasure", channel="rest", customer=lise, verified=True,
+            verification_method="otp_email", conversation_id="web-1",
+            reply_channel="email", reply_to="lise.berg@example.no", language="en",
+        ).reference  # fmt: skip
+        requests.create_request(  # an unverified complaint that names her
+            s, kind="complaint", channel="rest",
+            details={"about": "Lise Berg i Fjellveien 7 får reklame på 945 67 890"},
+        )  # fmt: skip
+    with session_scope(url) as s:
+        suppressions.opt_out(s, channels=["sms"], address="945 67 890", source_channel="rest")
+    say(tracker_store, "web-1", "I want my data erased: lise.berg@example.no")
+    say(tracker_store, "web-2", "my number is 945 67 890")
+    say(tracker_store, conversation_id("sms", "+4794567890", ""), "STOPP")
+    say(tracker_store, "telegram-x", "Jeg heter Lise Berg")
+    say(tracker_store, "other", "hvor lenge lagrer dere data?")
+    return erasure
+
+
+def test_an_erasure_leaves_nothing_of_the_person_in_any_store_and_closes_last(
+    register, tracker_store
+):
+    erasure = lise_everywhere(register, tracker_store)
+    out = cli(register, "customers", "erase", LISE, "--yes").stdout
+    assert f"Closed {erasure} as done" in out and "Conversations erased: 4" in out
+    assert "Tracker store: sqlite:///" in out and "Register:" in out
+    assert senders(tracker_store) == {"other"}
+    stored = everything_in(register) + dump(tracker_store)
+    suppressed = {"+4794567890"}  # kept on the suppression list, and the receipt says so
+    for trace in LISE_TRACES:
+        hits = [
+            line for line in stored.splitlines()
+            if trace.lower() in line.lower()
+            and not any(keep in line for keep in suppressed)
+            and "erasure_receipt" not in line
+        ]  # fmt: skip
+        assert not hits, (trace, hits)
+    with session_scope(register) as s:
+        ticket = requests.get_by_reference(s, erasure)
+        assert ticket.status == "done" and ticket.reply_to is None
+        trail = requests.history(s, erasure)
+        erase_entry = next(
+            e for e in s.execute(select(AuditEntry).where(AuditEntry.action == "erase")).scalars()
+        )
+        assert erase_entry.id < trail[-1].id  # the register's erasure before the ticket's close
+    receipts = [m for m in outbox_to(register, "lise.berg@example.no") if erasure in m.body]
+    (receipt,) = receipts
+    assert receipt.purpose == "erasure_receipt"
+    assert "Erased:" in receipt.body and "Kept, and why:" in receipt.body
+    assert "Bookkeeping Act" in receipt.body
+
+
+def test_a_second_erasure_is_harmless(register, tracker_store):
+    lise_everywhere(register, tracker_store)
+    cli(register, "customers", "erase", LISE, "--yes")
+    with session_scope(register) as s:
+        before = len(list(s.execute(select(OutboxMessage)).scalars()))
+    again = cli(register, "customers", "erase", LISE, "--yes")
+    assert again.returncode == 0 and "erased already" in again.stdout
+    with session_scope(register) as s:
+        assert len(list(s.execute(select(OutboxMessage)).scalars())) == before
+
+
+def test_an_erasure_refuses_while_another_request_is_open_unless_forced(register, tracker_store):
+    access = submit(register, identifier="lise.berg@example.no").reference
+    refused = cli(register, "customers", "erase", LISE, "--yes", check=False)
+    assert (
+        refused.returncode != 0 and access in refused.stderr and "Nothing erased" in refused.stderr
+    )
+    with session_scope(register) as s:
+        assert customers.get_by_number(s, LISE).email == "lise.berg@example.no"
+    forced = cli(register, "customers", "erase", LISE, "--yes", "--force").stdout
+    assert f"{access} is still open" in forced
+    with session_scope(register) as s:
+        ticket = requests.get_by_reference(s, access)
+        assert ticket.reply_to is None and ticket.status == "verified"
+    close(register, access)  # answering it afterwards e-mails nobody
+    assert [m for m in outbox_to(register, "lise.berg@example.no") if access in m.body] == []
+
+
+def test_an_erasure_refuses_a_tracker_store_that_is_not_the_servers(
+    register, tracker_store, tmp_path
+):
+    from bot.register import service_stores
+
+    with session_scope(register) as s:  # what the Rasa server recorded when it started
+        s.add(ServiceStore(name="tracker", description="postgresql://db.internal:5432/rasa"))
+    refused = cli(register, "customers", "erase", LISE, "--yes", check=False)
+    assert refused.returncode != 0 and "postgresql://db.internal:5432/rasa" in refused.stderr
+    with session_scope(register) as s:
+        assert customers.get_by_number(s, LISE).name == "Lise Berg"
+        s.get(ServiceStore, "tracker").description = service_stores.describe_store(tracker_store)
+    # the server's store, but klbot without KLBOT_TRACKER_STORE_URL: the default file
+    env_less = cli_env(register, KLBOT_TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'none.db'}")
+    assert env_less.returncode != 0 and "Nothing erased" in env_less.stderr
+    assert not (tmp_path / "none.db").exists()
+    assert cli(register, "customers", "erase", LISE, "--yes").returncode == 0
+
+
+def test_done_on_an_erasure_ticket_without_the_erasure_is_refused(register):
+    ref = submit(register, kind="erasure").reference
+    with pytest.raises(requests.RequestError, match="klbot customers erase"):
+        close(register, ref)

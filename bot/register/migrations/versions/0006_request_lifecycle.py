@@ -5,6 +5,8 @@
   bot.register.models are the one list).
 - ``customer_marks``: a restriction or objection on a customer and what it covers
   (marketing, surveys, analyses, all), until lifted by a recorded decision.
+- ``service_stores``: the tracker store the Rasa server uses (recorded when it starts), so
+  that an erasure refuses to clear another one.
 - One history: the notes that 0001-0005 kept in ``details["notes"]`` move to the audit log
   (a note the audit log already holds, the same action and text, is not written twice),
   and ``details`` keeps no notes.
@@ -144,10 +146,17 @@ def upgrade() -> None:
         sa.CheckConstraint("kind IN ('restriction', 'objection')", name="ck_customer_marks_kind"),
         sa.CheckConstraint(f"covers IN ({_listed(PURPOSES)})", name="ck_customer_marks_covers"),
     )
+    op.create_table(
+        "service_stores",
+        sa.Column("name", sa.String(30), primary_key=True),
+        sa.Column("description", sa.String(500), nullable=False),
+        sa.Column("recorded_at", UTCDateTime, nullable=False),
+    )
     _move_notes(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_table("service_stores")
     op.drop_table("customer_marks")
     with op.batch_alter_table("privacy_requests") as batch:
         batch.drop_constraint("ck_privacy_requests_language", type_="check")
