@@ -487,8 +487,8 @@ def requests_show(ref: str, as_json: bool = typer.Option(False, "--json")) -> No
         reason = f": {entry['reason']}" if entry["reason"] and entry["action"] != "attempt" else ""
         lines.append(f"  {stamp}  {entry['actor']}  {what}{reason}")
     width = max(40, min(shutil.get_terminal_size((100, 24)).columns, 120))
-    wrapped = [
-        textwrap.fill(line, width, subsequent_indent=" " * 20 if line[:2] == "  " else "  ")
+    wrapped = [  # customer-written text included: made inert for the terminal
+        textwrap.fill(inert(line), width, subsequent_indent=" " * 20 if line[:2] == "  " else "  ")
         for line in lines
     ]
     typer.echo("\n".join(wrapped))

@@ -235,6 +235,7 @@ def erase(
                 raise ErasureRefused(f"no erasure request {request_reference}")
             if ticket.customer_id not in (None, customer.id):
                 raise ErasureRefused(f"{ticket.reference} is another customer's request")
+            request_reference = ticket.reference
         result.other_open = _other_open(s, customer.id, request_reference)
         if result.other_open and not force and not customer.erased:
             raise ErasureRefused(
@@ -370,7 +371,7 @@ def _close(
         PrivacyRequest.status.in_(OPEN_STATUSES),
     )
     if reference:
-        query = select(PrivacyRequest).where(PrivacyRequest.reference == reference.upper())
+        query = select(PrivacyRequest).where(PrivacyRequest.reference == reference)
     kept = "; ".join(f"{what}: {why}" for what, why in result.kept.items())
     note = f"Erased ({'; '.join(result.erased)}). Kept {kept}."
     for ticket in list(s.execute(query.order_by(PrivacyRequest.id)).scalars()):

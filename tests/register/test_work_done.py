@@ -498,3 +498,24 @@ def test_done_on_an_erasure_ticket_without_the_erasure_is_refused(register):
     ref = submit(register, kind="erasure").reference
     with pytest.raises(requests.RequestError, match="klbot customers erase"):
         close(register, ref)
+
+
+# --- customer text stays inert in the staff's terminal ----------------------------------
+
+HOSTILE = "klikk \x1b]8;;https://evil.example\x1b\\her\x1b]8;;\x1b\\ \x1b[2J\u202eedoc\x9b31m"
+
+
+def test_a_complaint_with_terminal_escapes_prints_inert(register):
+    with session_scope(register) as s:
+        ref = requests.create_request(
+            s, kind="complaint", channel="rest", details={"about": HOSTILE}
+        ).reference
+        suppressions.opt_out(
+            s, channels=["post"], address="Gate 1\x1b[31m, 1970 Hemnes", source_channel="rest"
+        )
+    shown = cli(register, "requests", "show", ref).stdout
+    listed = cli(register, "suppressions", "export").stdout
+    for out in (shown, listed):
+        assert "\x1b" not in out and "\u202e" not in out and "\x9b" not in out
+    assert "8;;https://evil.example" in shown and "\\u202e" in shown
+    assert "\\x1b[31m" in listed
