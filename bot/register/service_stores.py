@@ -26,7 +26,8 @@ def describe_store(url: str) -> str:
         if path != ":memory:":
             path = str(Path(path).expanduser().resolve())
         return f"sqlite:///{path}"
-    return parsed.set(username=None, password=None).render_as_string(hide_password=True)
+    # URL.set ignores None: a namedtuple's _replace clears them (SQLAlchemy 1.4)
+    return parsed._replace(username=None, password=None).render_as_string(hide_password=True)
 
 
 def record(name: str, url: str, *, database_url: Optional[str] = None) -> None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import select
 
+from bot.config import get_settings
 from bot.register import casework, consent, customers, requests, suppressions, wording
 from bot.register.db import alembic_config, session_scope, upgrade
 from bot.register.models import (
@@ -519,3 +520,28 @@ def test_a_complaint_with_terminal_escapes_prints_inert(register):
         assert "\x1b" not in out and "\u202e" not in out and "\x9b" not in out
     assert "8;;https://evil.example" in shown and "\\u202e" in shown
     assert "\\x1b[31m" in listed
+
+
+def test_the_rasa_server_records_its_tracker_store_when_it_starts(register, monkeypatch):
+    import rasa.__main__
+
+    from bot import rasa_server
+    from bot.register import service_stores
+
+    server_store = "postgresql://rasa:hemmelig@db.internal:5432/rasa"
+    monkeypatch.setenv("KLBOT_TRACKER_STORE_URL", server_store)
+    monkeypatch.setattr(rasa.__main__, "main", lambda: None)  # not the server itself
+    get_settings.cache_clear()
+    rasa_server.main(["--endpoints", "endpoints.yml"])
+    get_settings.cache_clear()
+    with session_scope(register) as s:
+        recorded = service_stores.recorded(s, service_stores.TRACKER)
+    assert recorded == "postgresql://db.internal:5432/rasa"  # no user name, no password
+    refused = cli(register, "customers", "erase", LISE, "--yes", check=False)
+    assert refused.returncode != 0 and "db.internal" in refused.stderr
+
+
+def test_recording_a_store_in_a_register_that_is_not_migrated_does_not_raise(tmp_path):
+    from bot.register import service_stores
+
+    service_stores.record("tracker", "sqlite:///x.db", database_url=f"sqlite:///{tmp_path}/r.db")
