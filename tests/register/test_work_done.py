@@ -545,3 +545,35 @@ def test_recording_a_store_in_a_register_that_is_not_migrated_does_not_raise(tmp
     from bot.register import service_stores
 
     service_stores.record("tracker", "sqlite:///x.db", database_url=f"sqlite:///{tmp_path}/r.db")
+
+
+def test_conversations_naming_a_person_with_non_ascii_letters_go_too(register, tracker_store):
+    with session_scope(register) as s:  # 10003 Bøgdalen Barnehage SA, contact Per Hansen
+        requests.create_request(
+            s, kind="erasure", channel="rest", customer=customers.get_by_number(s, "10003"),
+            verified=True, verification_method="otp_email",
+        )  # fmt: skip
+    say(tracker_store, "a", "Jeg ringer fra Bøgdalen Barnehage SA")  # stored as B\u00f8gdalen
+    say(tracker_store, "b", "skogveien 21 er adressen")
+    say(tracker_store, "c", "Per Hansenssen her")  # another name: kept
+    cli(register, "customers", "erase", "10003", "--yes")
+    assert senders(tracker_store) == {"c"}
+
+
+def test_the_receipts_address_goes_once_it_is_delivered(register):
+    from bot.register import outbox
+
+    with session_scope(register) as s:
+        message = outbox.record_notification(
+            s, channel="email", to="lise.berg@example.no", body="kvittering",
+            status="queued", purpose=outbox.RECEIPT,
+        )  # fmt: skip
+        other = outbox.record_notification(
+            s, channel="email", to="ola.nordmann@example.no", body="x", status="queued"
+        )
+    with session_scope(register) as s:
+        outbox.mark_sent(s, message.id, notifier="smtp")
+        outbox.mark_sent(s, other.id, notifier="smtp")
+    with session_scope(register) as s:
+        assert s.get(OutboxMessage, message.id).to == outbox.SENT_TO_ERASED
+        assert s.get(OutboxMessage, other.id).to == "ola.nordmann@example.no"
