@@ -256,6 +256,7 @@ class ActionSubmitComplaint(Action):
                 conversation_id=tracker.sender_id,
                 proven_phone=proven_phone if wants_answer else None,
                 telegram_chat=telegram_chat if wants_answer else None,
+                language=language(tracker),
             )
         except RegisterUnavailable:
             return events + apologise(dispatcher)

@@ -699,6 +699,7 @@ class ActionSubmitRightsRequest(Action):
                 proven_phone=trusted_phone(tracker),
                 telegram_chat=telegram_chat_id(tracker),
                 **proof_of_this_request(tracker),
+                language=lang,
             )
         except RegisterUnavailable:
             return apologise(dispatcher)

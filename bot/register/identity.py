@@ -228,6 +228,7 @@ def submit_rights_request(
     telegram_chat: Optional[str] = None,
     challenge_id: Optional[str] = None,
     channel_proof: bool = False,
+    language: Optional[str] = None,
 ) -> Submitted:
     """Write the ticket (or attach a repeat to the open one), verified only if the register
     backs it, and queue the customer's confirmation (``confirmation(reference, due_at,
@@ -255,6 +256,7 @@ def submit_rights_request(
             conversation_id=conversation_id,
             proven_phone=proven_phone,
             telegram_chat=telegram_chat,
+            language=language,
         )
         if submitted.merged or customer is None:
             return submitted

@@ -39,6 +39,8 @@ from bot.register.models import (
     AuditEntry,
     Customer,
     PrivacyRequest,
+    RequestStatus,
+    language_of,
     utcnow,
 )
 from bot.register.outbox import record_notification
@@ -47,15 +49,17 @@ from bot.register.sql import serialize_on
 logger = logging.getLogger(__name__)
 
 OPEN = OPEN_STATUSES
+S = RequestStatus
 TRANSITIONS = {
-    "received": {"verified", "rejected"},
-    "verified": {"in_progress", "rejected"},
-    "in_progress": {"done", "rejected"},
-    "done": set(),
-    "rejected": set(),
+    S.RECEIVED.value: {S.VERIFIED.value, S.REJECTED.value},
+    S.VERIFIED.value: {S.IN_PROGRESS.value, S.REJECTED.value},
+    S.IN_PROGRESS.value: {S.DONE.value, S.REJECTED.value},
+    S.DONE.value: set(),
+    S.REJECTED.value: set(),
 }
+assert set(TRANSITIONS) == set(STATUSES)
 # what staff may do when they say so (``--force``): skip "in progress" on a verified ticket
-FORCED_TRANSITIONS = {"verified": {"done"}}
+FORCED_TRANSITIONS = {S.VERIFIED.value: {S.DONE.value}}
 # where a closing notice can go (``reply_channel``); Telegram by chat id
 REPLY_CHANNELS = ("sms", "email", "telegram")
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: quotable on the phone
@@ -65,6 +69,19 @@ EXTENSION = relativedelta(months=2)
 
 class RequestError(ValueError):
     pass
+
+
+# kinds whose ticket is done only by the use case that does the work (the hint says which)
+WORK_FIRST = {
+    "correction": "a correction is done when its new value is in the register: "
+    "run `klbot requests apply {reference}` (or reject it)",
+    "restriction": "a restriction is done when its mark is on the customer: "
+    "run `klbot requests mark {reference} --covers marketing,surveys,analyses|all`",
+    "objection": "an objection is done when its mark is on the customer: "
+    "run `klbot requests mark {reference} --covers marketing,surveys,analyses|all`",
+    "erasure": "an erasure is done when every store is cleared: "
+    "run `klbot customers erase NUMBER --request {reference}`",
+}
 
 
 def new_reference() -> str:
@@ -103,6 +120,7 @@ def create_request(
     received_at: Optional[datetime] = None,
     reply_channel: Optional[str] = None,
     reply_to: Optional[str] = None,
+    language: Optional[str] = None,
 ) -> PrivacyRequest:
     """Write a ticket: status ``verified`` when the identity was verified, else ``received``
     (``status="done"`` for what is done at once, an opt-out), and queue its staff alert."""
@@ -128,6 +146,7 @@ def create_request(
         attempts=1,
         reply_channel=reply_channel if reply_channel in REPLY_CHANNELS and reply_to else None,
         reply_to=reply_to if reply_channel in REPLY_CHANNELS and reply_to else None,
+        language=language_of(language),
     )
     if customer is not None:
         request.customer = customer
@@ -139,7 +158,12 @@ def create_request(
         action="create",
         entity="request",
         entity_id=request.reference,
-        changes={"kind": kind, "status": request.status, "verified": request.verified},
+        changes={
+            "kind": kind,
+            "status": request.status,
+            "verified": request.verified,
+            "language": request.language,
+        },
     )
     staff.alert_new_ticket(s, request)
     return request
@@ -351,6 +375,7 @@ def submit_request_in(
     proven_phone: Optional[str] = None,
     telegram_chat: Optional[str] = None,
     actor: str = "assistant",
+    language: Optional[str] = None,
 ) -> Submitted:
     """A customer asks for X, inside the caller's transaction: find the person, attach to
     the open ticket of that kind or write a new one (which alerts staff)."""
@@ -403,6 +428,7 @@ def submit_request_in(
             actor=actor,
             reply_channel=reply_channel,
             reply_to=reply_to,
+            language=language,
         )
         others = open_unverified_of(
             s,
@@ -491,12 +517,6 @@ def _require(s: Session, ref: str) -> PrivacyRequest:
     return request
 
 
-def _note(request: PrivacyRequest, entry: Dict[str, Any]) -> None:
-    details = dict(request.details or {})
-    details["notes"] = [*details.get("notes", []), entry]
-    request.details = details
-
-
 def default_note(status: str, category: Optional[str] = None) -> str:
     if status == "rejected":
         return f"rejected ({category or wording.DEFAULT_REJECTION})"
@@ -516,15 +536,23 @@ def update_status(
     actor: str,
     force: bool = False,
     category: Optional[str] = None,
+    notice: Optional[str] = None,
+    notice_purpose: Optional[str] = None,
 ) -> PrivacyRequest:
     """Move a ticket along its lifecycle; an illegal step raises ``RequestError``.
+
+    A ticket whose kind has work to do is done only through the use case that does it
+    (``WORK_FIRST``): a correction by ``casework.apply_correction``, which passes the
+    ``notice`` that tells the customer what changed.
 
     ``force``: staff say so, a verified ticket may go straight to done (audited). Closing a
     ticket queues one notice to the customer where the request came from; a rejection
     carries its category (``wording.REJECTION_CATEGORIES``)."""
     request = _require(s, ref)
-    if status not in STATUSES:
-        raise RequestError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+    try:
+        status = RequestStatus(status).value
+    except ValueError:
+        raise RequestError(f"unknown status {status!r}; one of {', '.join(STATUSES)}") from None
     allowed_now = set(TRANSITIONS[request.status])
     if force:
         allowed_now |= FORCED_TRANSITIONS.get(request.status, set())
@@ -536,6 +564,9 @@ def update_status(
         raise RequestError(
             f"a {request.status} request cannot become {status} (allowed: {allowed}{hint})"
         )
+    hint = WORK_FIRST.get(request.kind)
+    if status == "done" and hint and not (request.details or {}).get("work_done"):
+        raise RequestError(hint.format(reference=request.reference))
     if category is not None and status != "rejected":
         raise RequestError("a category belongs to a rejection (--status rejected)")
     if status == "rejected":
@@ -560,14 +591,13 @@ def update_status(
     if status == "rejected":
         request.rejection_category = category
         changed.append("rejection_category")
-    _note(request, {"at": now.isoformat(), "by": actor, "status": status, "note": note})
     changes: Dict[str, Any] = {"status": [old, status], "fields": changed}
     if skipped:
         changes["forced"] = "skipped in_progress"  # the only forced step: verified -> done
     if category:
         changes["category"] = category
     if status in CLOSED_STATUSES:
-        changes["customer_notified"] = notify_customer(s, request)
+        changes["customer_notified"] = notify_customer(s, request, notice, notice_purpose)
         request.reply_to = None  # told: the contact point is no longer needed on the ticket
     audit.record(
         s,
@@ -581,18 +611,37 @@ def update_status(
     return request
 
 
-def notify_customer(s: Session, request: PrivacyRequest) -> Optional[str]:
-    """Queue the closing notice on the ticket's reply route; the channel used, or None."""
+def notify_customer(
+    s: Session,
+    request: PrivacyRequest,
+    body: Optional[str] = None,
+    purpose: Optional[str] = None,
+) -> Optional[str]:
+    """Queue the closing notice (``body``, or the plain one in the ticket's language) on the
+    ticket's reply route; the channel used, or None."""
     if not (request.reply_channel and request.reply_to):
         return None
-    body = wording.closing_notice(request.reference, request.status, request.rejection_category)
-    record_notification(s, channel=request.reply_channel, to=request.reply_to, body=body)
+    body = body or wording.closing_notice(
+        request.reference, request.status, request.rejection_category, request.language
+    )
+    record_notification(
+        s, channel=request.reply_channel, to=request.reply_to, body=body, purpose=purpose
+    )
     logger.info("Closing notice for request %s queued (%s)", request.id, request.reply_channel)
     return request.reply_channel
 
 
-def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> PrivacyRequest:
-    """GDPR Art. 12(3): by two further months, once, with a reason, while still open."""
+@dataclass(frozen=True)
+class Extended:
+    reference: str
+    due_at: datetime
+    customer_notified: Optional[str]  # the channel the customer is told on, or None
+
+
+def extend_request(s: Session, ref: str, *, reason: str, actor: str) -> Extended:
+    """GDPR Art. 12(3): by two further months, once, with a reason, while still open; the
+    customer is told the new date and the reason on the request's channel (in its
+    language)."""
     request = _require(s, ref)
     if not (reason or "").strip():
         raise RequestError("an extension needs a reason (the customer must be told why)")
@@ -600,11 +649,25 @@ def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> Privacy
         raise RequestError("the deadline has already been extended once")
     if request.status not in OPEN:
         raise RequestError(f"a {request.status} request needs no extension")
+    reason = reason.strip()
     old = request.due_at
     request.due_at = old + EXTENSION
     request.extended_at = utcnow()
     request.extension_reason = reason
-    _note(request, {"at": request.extended_at.isoformat(), "by": actor, "extended": reason})
+    told = None
+    if request.reply_channel and request.reply_to:
+        record_notification(
+            s,
+            channel=request.reply_channel,
+            to=request.reply_to,
+            body=wording.extension_notice(
+                request.reference, request.due_at, reason, request.language
+            ),
+            purpose="extension",
+            customer_id=request.customer_id,
+        )
+        told = request.reply_channel
+        logger.info("Extension notice for request %s queued (%s)", request.id, told)
     audit.record(
         s,
         actor=actor,
@@ -612,9 +675,18 @@ def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> Privacy
         entity="request",
         entity_id=request.reference,
         reason=reason,
-        changes={"due_at": [old.isoformat(), request.due_at.isoformat()]},
+        changes={
+            "due_at": [old.isoformat(), request.due_at.isoformat()],
+            "customer_notified": told,
+        },
     )
-    return request
+    return Extended(request.reference, request.due_at, told)
+
+
+def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> PrivacyRequest:
+    """``extend_request``, returning the ticket (older callers)."""
+    extend_request(s, ref, reason=reason, actor=actor)
+    return _require(s, ref)
 
 
 def request_row(request: PrivacyRequest, now: Optional[datetime] = None) -> Dict[str, Any]:

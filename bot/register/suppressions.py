@@ -26,7 +26,15 @@ from bot.register.contacts import (  # noqa: F401 - re-exported: callers import 
     registered_address,
 )
 from bot.register.db import session_scope
-from bot.register.models import CHANNELS, ConsentEvent, Customer, PrivacyRequest, Suppression
+from bot.register.models import (
+    CHANNELS,
+    ConsentEvent,
+    Customer,
+    CustomerMark,
+    PrivacyRequest,
+    Purpose,
+    Suppression,
+)
 from bot.register.requests import create_request
 
 
@@ -80,6 +88,7 @@ def opt_out(
     source_channel: str,
     actor: str = "assistant",
     verified_phone: Optional[str] = None,
+    language: Optional[str] = None,
 ) -> Optional[PrivacyRequest]:
     """Suppress marketing at once on ``channels`` for the contact point (or, without one, the
     phone the channel proved); clear the matching customer's flags; one done ticket. None
@@ -132,6 +141,7 @@ def opt_out(
         details={"channels": channels, "address": primary, "suppressed": suppressed},
         status="done",
         actor=actor,
+        language=language,
     )
     for item in events:
         consent.record(
@@ -178,6 +188,7 @@ def submit_opt_out(
     address: Optional[str],
     source_channel: str,
     verified_phone: Optional[str] = None,
+    language: Optional[str] = None,
 ) -> str:
     """The assistant's opt-out: ``opt_out`` in a transaction of its own, by ``assistant``.
     Returns the done ticket's reference (the ticket itself is detached once the session
@@ -192,6 +203,7 @@ def submit_opt_out(
             source_channel=source_channel,
             actor="assistant",
             verified_phone=verified_phone,
+            language=language,
         )
         if request is not None:
             return request.reference
@@ -242,3 +254,38 @@ def list_suppressions(s: Session, channel: Optional[str] = None) -> List[Suppres
     if channel:
         query = query.where(Suppression.channel == channel)
     return list(s.execute(query).scalars())
+
+
+def export_rows(s: Session, channel: Optional[str] = None) -> List[Dict[str, Optional[str]]]:
+    """What the marketing tool must not contact, per channel: the suppression list, plus the
+    contact points of customers whose restriction or objection covers marketing (``reason``
+    says which: ``opt-out``, ``restriction``, ``objection``). Sorted by channel, address."""
+    rows: Dict[tuple, Dict[str, Optional[str]]] = {}
+    for x in list_suppressions(s, channel):
+        rows[(x.channel, x.address)] = {
+            "channel": x.channel,
+            "address": x.address,
+            "created_at": x.created_at.isoformat() if x.created_at else None,
+            "reason": "opt-out",
+        }
+    marks = s.execute(
+        select(CustomerMark, Customer)
+        .join(Customer, Customer.id == CustomerMark.customer_id)
+        .where(
+            CustomerMark.lifted_at.is_(None),
+            CustomerMark.covers.in_([Purpose.MARKETING.value, Purpose.ALL.value]),
+            Customer.erased_at.is_(None),
+        )
+        .order_by(CustomerMark.id)
+    ).all()
+    for mark, customer in marks:
+        for each in [channel] if channel else CHANNELS:
+            address = registered_address(customer, each)
+            if address and (each, address) not in rows:
+                rows[(each, address)] = {
+                    "channel": each,
+                    "address": address,
+                    "created_at": mark.created_at.isoformat() if mark.created_at else None,
+                    "reason": mark.kind,
+                }
+    return [rows[key] for key in sorted(rows)]

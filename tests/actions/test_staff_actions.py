@@ -237,3 +237,23 @@ def test_no_status_without_verification(register):
     dispatcher = CollectingDispatcher()
     asyncio.run(report_status(dispatcher, tracker(slots={"identifier": OLA})))
     assert [m["response"] for m in dispatcher.messages] == ["utter_status_unverified"]
+
+
+def test_the_ticket_keeps_the_conversations_language_for_every_kind_of_action(register):
+    """Issue 19: the actions set the ticket's language from the conversation."""
+    english = {"request_kind": "erasure", "identifier": "nobody@example.com", "language": "en"}
+    messages, _ = run(ActionSubmitRightsRequest(), tracker(slots=english))
+    complaint = {"complaint_text": "Too much mail", "language": "en"}
+    complained, _ = run(ActionSubmitComplaint(), tracker(slots=complaint, sender="conv-3"))
+    norwegian = {"request_kind": "access", "identifier": "noen@example.com"}
+    norsk, _ = run(ActionSubmitRightsRequest(), tracker(slots=norwegian, sender="conv-4"))
+    with session_scope(register) as s:
+        assert requests.get_by_reference(s, messages[-1]["reference"]).language == "en"
+        assert requests.get_by_reference(s, complained[0]["reference"]).language == "en"
+        assert requests.get_by_reference(s, norsk[-1]["reference"]).language == "nb"
+    with session_scope(register) as s:
+        requests.update_status(
+            s, messages[-1]["reference"], "rejected", actor="kjell", category="identity"
+        )
+    (notice,) = outbox(register, "nobody@example.com")
+    assert "has been rejected" in notice

@@ -191,7 +191,7 @@ def test_export_has_everything_with_the_policy_and_is_owner_only(register, tmp_p
 
 
 def test_erase_removes_personal_data_and_says_what_is_kept(register):
-    result = cli(register, "customers", "erase", "10001", "--reason", "kundens ønske")
+    result = cli(register, "customers", "erase", "10001", "--yes", "--reason", "kundens ønske")
     assert "bokføringsloven" in result.stdout
     with session_scope(register) as s:
         customer = customers.get_by_number(s, "10001")
