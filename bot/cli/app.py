@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.cli.staff import app as staff_app
 from bot.cli.telegram import app as telegram_app
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ for name, sub in [
     ("outbox", outbox_app),
     ("retention", retention_app),
     ("telegram", telegram_app),
+    ("staff", staff_app),
 ]:
     app.add_typer(sub, name=name)
 
