@@ -200,9 +200,13 @@ def add_account(
     s.flush()
     token = _new_enrolment(s, account, now)
     audit.record(
-        s, actor=actor, action="staff_add", entity="staff", entity_id=account.id,
+        s,
+        actor=actor,
+        action="staff_add",
+        entity="staff",
+        entity_id=account.id,
         changes={"role": role},
-    )  # fmt: skip
+    )
     return account, token
 
 
@@ -230,9 +234,13 @@ def disable_account(s: Session, email: str, *, actor: str) -> StaffAccount:
     ).scalars():
         old.used_at = now
     audit.record(
-        s, actor=actor, action="staff_disable", entity="staff", entity_id=account.id,
+        s,
+        actor=actor,
+        action="staff_disable",
+        entity="staff",
+        entity_id=account.id,
         changes={"sessions_ended": ended},
-    )  # fmt: skip
+    )
     return account
 
 
@@ -252,9 +260,13 @@ def reset_account(s: Session, email: str, *, actor: str) -> Tuple[StaffAccount, 
     ended = _end_sessions(s, account, now)
     token = _new_enrolment(s, account, now)
     audit.record(
-        s, actor=actor, action="staff_reset", entity="staff", entity_id=account.id,
+        s,
+        actor=actor,
+        action="staff_reset",
+        entity="staff",
+        entity_id=account.id,
         changes={"sessions_ended": ended},
-    )  # fmt: skip
+    )
     return account, token
 
 
@@ -365,8 +377,9 @@ def enrol_confirm(s: Session, token: str, code: str) -> List[str]:
     account.locked_at = None
     row.pending_secret = None
     row.used_at = now
-    audit.record(s, actor=actor_of(account), action="staff_enrol", entity="staff",
-                 entity_id=account.id)  # fmt: skip
+    audit.record(
+        s, actor=actor_of(account), action="staff_enrol", entity="staff", entity_id=account.id
+    )
     return codes
 
 
@@ -403,9 +416,13 @@ def _failed(s: Session, account: StaffAccount, what: str, now: datetime) -> None
         account.locked_at = now
         _end_sessions(s, account, now)
         audit.record(
-            s, actor="klbot inbox", action="staff_locked", entity="staff",
-            entity_id=account.id, changes={"failed_logins": account.failed_logins},
-        )  # fmt: skip
+            s,
+            actor="klbot inbox",
+            action="staff_locked",
+            entity="staff",
+            entity_id=account.id,
+            changes={"failed_logins": account.failed_logins},
+        )
         logger.warning("Staff account %s locked after %d failed logins", account.id, MAX_FAILED)
     else:
         logger.info("Failed staff login (%s) for account %s", what, account.id)
@@ -485,9 +502,13 @@ def check_code(s: Session, pending: StaffSession, code: str) -> Optional[NewSess
     fresh = _open_session(s, account, "full", now)
     if how == "recovery_code":
         audit.record(
-            s, actor=actor_of(account), action="staff_recovery_code", entity="staff",
-            entity_id=account.id, changes={"left": len(account.recovery_codes or [])},
-        )  # fmt: skip
+            s,
+            actor=actor_of(account),
+            action="staff_recovery_code",
+            entity="staff",
+            entity_id=account.id,
+            changes={"left": len(account.recovery_codes or [])},
+        )
     return fresh
 
 

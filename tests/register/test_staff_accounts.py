@@ -189,8 +189,12 @@ def test_klbot_staff_add_list_disable_reset(register):
     with session_scope(register) as s:
         assert sa.enrolment(s, link.group(1)) is not None
     assert cli(register, "add", EMAIL, "--name", "X", check=False).returncode == 1
-    assert cli(register, "add", "y@example.com", "--name", "Y", "--role", "boss",
-               check=False).returncode == 1  # fmt: skip
+    assert (
+        cli(
+            register, "add", "y@example.com", "--name", "Y", "--role", "boss", check=False
+        ).returncode
+        == 1
+    )
     listed = cli(register, "list").stdout
     assert EMAIL in listed and "[bold]L[/bold]" in listed  # Rich markup printed, not run
     assert "venter på innmelding" in listed

@@ -1,6 +1,7 @@
 """Staff inbox: personal staff accounts (Argon2id password, TOTP key, hashed recovery
 codes, failed-login count and lock), enrolment links (hashed, 24 h, single use) and
-server-side sessions (hashed id, idle and absolute expiry, revocable).
+server-side sessions (hashed id, idle and absolute expiry, revocable); who a ticket is
+assigned to (staff_assignments, one row per ticket).
 
 Revision ID: 0007
 Revises: 0005
@@ -68,9 +69,27 @@ def upgrade() -> None:
         sa.Column("authenticated_at", UTCDateTime),
         sa.Column("revoked_at", UTCDateTime),
     )
+    op.create_table(
+        "staff_assignments",
+        sa.Column(
+            "request_id",
+            sa.Integer,
+            sa.ForeignKey("privacy_requests.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column(
+            "account_id",
+            sa.Integer,
+            sa.ForeignKey("staff_accounts.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        sa.Column("assigned_at", UTCDateTime, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("staff_assignments")
     op.drop_table("staff_sessions")
     op.drop_table("staff_enrolments")
     op.drop_table("staff_accounts")
