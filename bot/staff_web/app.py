@@ -243,6 +243,10 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
 
     app.static("/static", str(HERE / "static"), name="static")
 
+    @app.get("/favicon.ico")
+    async def favicon(request: Request) -> HTTPResponse:
+        return response.redirect("/static/favicon.svg", status=301)
+
     @app.exception(Exception)
     async def on_error(request: Request, exc: Exception) -> HTTPResponse:
         status = getattr(exc, "status_code", 500) or 500
