@@ -407,3 +407,61 @@ def add_note(s: Session, ref: str, text: str, *, actor: str) -> PrivacyRequest:
 def record_view(s: Session, ref: str, what: str, *, actor: str) -> None:
     """Who saw a customer's data in bulk (an extract), and when."""
     audit.record(s, actor=actor, action=what, entity="request", entity_id=ref)
+
+
+# What an erasure deletes and keeps, for the page that asks staff to confirm it (the same
+# facts ``customers.erase_customer`` acts on and reports, in Norwegian).
+ERASES = [
+    "navn, adresse, postnummer, poststed, telefon, e-post og kontaktperson",
+    "samtykker til markedsføring",
+    "engangskoder, varsler og kanalidentiteter",
+    "samtalene med assistenten der kundens telefon eller e-post står",
+    "kontaktopplysninger kunden skrev i sakene",
+]
+KEEPS = {
+    "kundenummeret": "nøkkelen til fakturaer og regnskap, som bokføringsloven krever at vi "
+    "oppbevarer i 5 år; en import hopper over det fra nå av",
+    "sperrelisten": "kontaktpunktene som ikke skal få markedsføring blir stående, så kunden "
+    "ikke kontaktes igjen",
+    "sakene": "sakene (uten kontaktopplysninger) dokumenterer at vi behandlet kundens "
+    "forespørsler (ansvarsprinsippet, GDPR art. 5 nr. 2)",
+}
+
+
+class ErasureRefused(ValueError):
+    """The erasure was not done (the text is for staff, in Norwegian)."""
+
+
+def erase_for_ticket(s: Session, ref: str, typed_number: str, *, actor: str) -> List[str]:
+    """Carry out a verified erasure ticket in every store: the register (the customer's data,
+    as ``customers.erase_customer`` does) and the conversation store. The ticket is closed
+    only when both are cleared: if the conversations cannot be erased the caller's
+    transaction must be rolled back (this raises), so nothing is half done. Returns the
+    references of the tickets closed."""
+    from bot.register.customers import erase_customer
+    from bot.stores import conversations
+
+    request = get_by_reference(s, ref)
+    if request is None or request.kind != "erasure":
+        raise ErasureRefused("Saken er ikke en sletteforespørsel.")
+    if request.status not in ("verified", "in_progress"):
+        raise ErasureRefused("Identiteten må være bekreftet, og saken åpen, før sletting.")
+    customer = request.customer
+    if customer is None or customer.erased:
+        raise ErasureRefused("Saken hører ikke til en kjent kunde (eller kunden er slettet).")
+    if (typed_number or "").strip() != customer.customer_number:
+        raise ErasureRefused("Kundenummeret stemmer ikke. Ingenting er slettet.")
+    report = erase_customer(
+        s,
+        customer.customer_number,
+        actor=actor,
+        reason=f"sletteforespørsel {request.reference}",
+        request_reference=request.reference,
+    )
+    try:
+        conversations.erase_conversations(mentioning=list(report.conversation_contacts))
+    except Exception as exc:  # noqa: BLE001 - nothing may look done that is not
+        raise ErasureRefused(
+            "Samtalene kunne ikke slettes; ingenting er slettet. Prøv igjen om litt."
+        ) from exc
+    return report.closed_requests

@@ -74,6 +74,7 @@ DONE_TEXT = {
     "note": "Notatet er lagret.",
     "verify": "Identiteten er registrert som bekreftet av deg.",
     "reauth": "Bekreftet. Du har fem minutter.",
+    "erase": "Kundens opplysninger er slettet i registeret og i samtalene; saken er ferdig.",
 }
 
 
@@ -514,6 +515,9 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
                 update_status(ctx.s, ref, "in_progress", actor=actor)
             elif action == "done":
                 current = inbox.get_by_reference(ctx.s, ref)
+                if current is not None and current.kind == "erasure":
+                    # done only when every store is cleared: the erasure page does that
+                    raise RequestError("En sletting lukkes fra slettesiden, når alt er slettet.")
                 force = current is not None and current.status == "verified"
                 update_status(
                     ctx.s, ref, "done", actor=actor, force=force, note=ctx.form("text") or None
@@ -587,6 +591,43 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
             content_type="application/json; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
+
+    def erase_page(ctx: Ctx, ref: str, error: Optional[str] = None, code: int = 200):
+        page = inbox.ticket_page(ctx.s, ref)
+        if page is None or page.request.kind != "erasure" or not page.customer_number:
+            return render(
+                ctx,
+                "error.html",
+                code=404,
+                title="Ingen sletting",
+                text="Saken er ikke en sletteforespørsel fra en kjent kunde.",
+            )
+        return render(
+            ctx,
+            "erase.html",
+            code=code,
+            page=page,
+            r=page.request,
+            error=error,
+            erases=inbox.ERASES,
+            keeps=inbox.KEEPS,
+        )
+
+    @route("/requests/<ref>/erase", fresh=True)
+    def erase_get(ctx: Ctx, ref: str) -> HTTPResponse:
+        return erase_page(ctx, ref)
+
+    @route("/requests/<ref>/erase", methods=("POST",), fresh=True)
+    def erase_post(ctx: Ctx, ref: str) -> HTTPResponse:
+        try:
+            inbox.erase_for_ticket(ctx.s, ref, ctx.form("customer_number"), actor=ctx.actor)
+        except inbox.ErasureRefused as exc:
+            ctx.s.rollback()
+            return erase_page(ctx, ref, error=str(exc), code=400)
+        except RequestError as exc:
+            ctx.s.rollback()
+            return erase_page(ctx, ref, error=_norwegian(str(exc)), code=400)
+        return response.redirect(f"/requests/{quote(ref.upper())}?ok=erase", status=303)
 
     def _extract(ctx: Ctx, ref: str) -> Optional[dict]:
         from bot.register.customers import export_customer

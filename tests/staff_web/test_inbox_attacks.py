@@ -63,6 +63,7 @@ def start_inbox(tmp_path, **extra) -> tuple:
         "KLBOT_STAFF_URL": f"http://127.0.0.1:{port}",
         "KLBOT_STAFF_EMAIL": "personvern@miljovarme.example.com",
         "KLBOT_RATE_LIMITS": "off",
+        "KLBOT_TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'conversations.db'}",
         "PYTHONPATH": str(ROOT),
         **extra,
     }
@@ -414,3 +415,50 @@ def test_a_disabled_account_loses_its_sessions(tmp_path):
         c.close()
     finally:
         stop(proc)
+
+
+def test_erasure_needs_a_fresh_login_the_customer_number_and_closes_the_ticket(inbox, secret):
+    from bot.register.lookup import get_by_number
+
+    ref = ticket(inbox, "erasure")
+    with session_scope(inbox.db) as s:
+        number = requests.get_by_reference(s, ref).customer.customer_number
+    c = login(inbox, secret)
+    page = c.get(f"/requests/{ref}")
+    # "done" is no shortcut past the erasure
+    assert c.post(f"/requests/{ref}/done", data={"csrf_token": csrf(page.text)}).status_code == 400
+    token = c.cookies.get("klstaff_session")
+    with session_scope(inbox.db) as s:
+        row = staff_accounts.session_for(s, token)
+        row.authenticated_at = row.authenticated_at - timedelta(minutes=6)
+    stale = c.get(f"/requests/{ref}/erase")
+    assert stale.status_code == 303 and stale.headers["location"].startswith("/reauth")
+    refused = c.post(
+        f"/requests/{ref}/erase", data={"csrf_token": csrf(page.text), "customer_number": number}
+    )
+    assert refused.status_code == 403
+    with session_scope(inbox.db) as s:
+        assert not get_by_number(s, number).erased
+    reauth = c.get(stale.headers["location"])
+    inbox.forget_last_code()
+    c.post(
+        "/reauth",
+        data={"csrf_token": csrf(reauth.text), "password": PASSWORD,
+              "code": pyotp.TOTP(secret).now(), "next": "/"},
+    )  # fmt: skip
+    form = c.get(f"/requests/{ref}/erase")
+    assert form.status_code == 200 and "bokføringsloven" in form.text
+    wrong = c.post(
+        f"/requests/{ref}/erase", data={"csrf_token": csrf(form.text), "customer_number": "99999"}
+    )
+    assert wrong.status_code == 400
+    with session_scope(inbox.db) as s:
+        assert not get_by_number(s, number).erased
+    done = c.post(
+        f"/requests/{ref}/erase", data={"csrf_token": csrf(form.text), "customer_number": number}
+    )
+    assert done.status_code == 303, done.text
+    with session_scope(inbox.db) as s:
+        assert get_by_number(s, number).erased
+    assert status_of(inbox, ref) == "done"
+    c.close()
