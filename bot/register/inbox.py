@@ -465,3 +465,74 @@ def erase_for_ticket(s: Session, ref: str, typed_number: str, *, actor: str) -> 
             "Samtalene kunne ikke slettes; ingenting er slettet. Prøv igjen om litt."
         ) from exc
     return report.closed_requests
+
+
+@dataclass
+class CustomerView:
+    customer: Any
+    consents: List[Any]
+    requests: List[PrivacyRequest]
+    suppressed: List[str]
+
+
+def look_up_customer(s: Session, query: str, *, actor: str) -> Optional[CustomerView]:
+    """A customer by number, e-mail or phone: contact points, the consent ledger, requests.
+    Every look is audited (who, whom, when); a miss is not (no one's data was seen)."""
+    from bot.register import consent
+    from bot.register.contacts import registered_address
+    from bot.register.models import CHANNELS, ConsentEvent
+
+    text = (query or "").strip()[:200]
+    if not text:
+        return None
+    customer = get_by_number(s, text) if text.isdigit() and len(text) < 12 else None
+    customer = customer or find_customer(s, text)
+    if customer is None:
+        return None
+    events = list(
+        s.execute(
+            select(ConsentEvent)
+            .where(ConsentEvent.customer_id == customer.id)
+            .order_by(ConsentEvent.at, ConsentEvent.id)
+        ).scalars()
+    )
+    tickets = list(
+        s.execute(
+            select(PrivacyRequest)
+            .where(PrivacyRequest.customer_id == customer.id)
+            .order_by(PrivacyRequest.id.desc())
+        ).scalars()
+    )
+    suppressed = [
+        c for c in CHANNELS if consent.is_suppressed(s, c, registered_address(customer, c))
+    ]
+    audit.record(s, actor=actor, action="view", entity="customer", entity_id=customer.id)
+    return CustomerView(customer=customer, consents=events, requests=tickets, suppressed=suppressed)
+
+
+def suppressions_csv(s: Session, *, actor: str) -> str:
+    """The suppression list for the marketing tool, as CSV no spreadsheet runs (audited)."""
+    from bot.register.spreadsheet import to_csv
+    from bot.register.suppressions import list_suppressions
+
+    rows = [
+        (x.channel, x.address, x.created_at.isoformat() if x.created_at else "")
+        for x in list_suppressions(s)
+    ]
+    audit.record(
+        s, actor=actor, action="export", entity="suppressions", changes={"rows": len(rows)}
+    )
+    return to_csv(["channel", "address", "created_at"], rows)
+
+
+def retry_message(s: Session, message_id: int, *, actor: str) -> OutboxMessage:
+    """Queue a failed delivery again (the delivery worker picks it up). Audited."""
+    message = s.get(OutboxMessage, message_id)
+    if message is None or message.status != "failed":
+        raise RequestError("Meldingen finnes ikke, eller den har ikke feilet.")
+    message.status = "queued"
+    message.attempts = 0
+    message.next_attempt_at = None
+    message.error = None
+    audit.record(s, actor=actor, action="retry", entity="outbox", entity_id=message.id)
+    return message

@@ -629,6 +629,102 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
             return erase_page(ctx, ref, error=_norwegian(str(exc)), code=400)
         return response.redirect(f"/requests/{quote(ref.upper())}?ok=erase", status=303)
 
+    # --- customers, suppressions, outbox, staff ------------------------------------------
+
+    @route("/customers")
+    def customers_page(ctx: Ctx) -> HTTPResponse:
+        query = (ctx.request.args.get("q") or "")[:200]
+        view = inbox.look_up_customer(ctx.s, query, actor=ctx.actor) if query else None
+        return render(ctx, "customer.html", q=query, view=view)
+
+    @route("/suppressions.csv")
+    def suppressions(ctx: Ctx) -> HTTPResponse:
+        return response.text(
+            inbox.suppressions_csv(ctx.s, actor=ctx.actor),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="sperreliste.csv"'},
+        )
+
+    @route("/outbox")
+    def outbox_page(ctx: Ctx) -> HTTPResponse:
+        from bot.register.outbox import failed_messages
+
+        return render(
+            ctx, "outbox.html", failed=failed_messages(ctx.s), done=ctx.request.args.get("ok")
+        )
+
+    @route("/outbox/<message_id:int>/retry", methods=("POST",))
+    def outbox_retry(ctx: Ctx, message_id: int) -> HTTPResponse:
+        try:
+            inbox.retry_message(ctx.s, message_id, actor=ctx.actor)
+        except RequestError:
+            return response.redirect("/outbox", status=303)
+        return response.redirect("/outbox?ok=1", status=303)
+
+    def admin_only(ctx: Ctx) -> Optional[HTTPResponse]:
+        if ctx.account is None or not ctx.account.is_admin:
+            return render(
+                ctx,
+                "error.html",
+                code=403,
+                title="Ikke tillatt",
+                text="Bare administratorer kan endre ansattkontoer.",
+            )
+        return None
+
+    @route("/staff")
+    def staff_page(ctx: Ctx) -> HTTPResponse:
+        return admin_only(ctx) or render(
+            ctx,
+            "staff.html",
+            accounts=staff_accounts.list_accounts(ctx.s),
+            roles=staff_accounts.ROLES,
+        )
+
+    @route("/staff/<op>", methods=("POST",))
+    def staff_post(ctx: Ctx, op: str) -> HTTPResponse:
+        refused = admin_only(ctx)
+        if refused:
+            return refused
+        email, actor, link = ctx.form("email"), ctx.actor, None
+        try:
+            if op == "add":
+                _acc, token = staff_accounts.add_account(
+                    ctx.s, email, name=ctx.form("name"), role=ctx.form("role"), actor=actor
+                )
+                link = f"{settings.staff_url}/enrol/{token}"
+            elif op == "reset":
+                _acc, token = staff_accounts.reset_account(ctx.s, email, actor=actor)
+                link = f"{settings.staff_url}/enrol/{token}"
+            elif op == "disable":
+                if ctx.account.email == staff_accounts.normalize_email(email):
+                    raise staff_accounts.StaffError("du kan ikke deaktivere din egen konto")
+                staff_accounts.disable_account(ctx.s, email, actor=actor)
+            elif op == "unlock":
+                staff_accounts.unlock_account(ctx.s, email, actor=actor)
+            else:
+                return render(
+                    ctx, "error.html", code=404, title="Finnes ikke", text="Ukjent handling."
+                )
+        except staff_accounts.StaffError as exc:
+            ctx.s.rollback()
+            return render(
+                ctx,
+                "staff.html",
+                code=400,
+                error=f"Det gikk ikke: {exc}.",
+                accounts=staff_accounts.list_accounts(ctx.s),
+                roles=staff_accounts.ROLES,
+            )
+        return render(
+            ctx,
+            "staff.html",
+            link=link,
+            done=True,
+            accounts=staff_accounts.list_accounts(ctx.s),
+            roles=staff_accounts.ROLES,
+        )
+
     def _extract(ctx: Ctx, ref: str) -> Optional[dict]:
         from bot.register.customers import export_customer
 

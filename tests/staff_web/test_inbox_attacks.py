@@ -462,3 +462,57 @@ def test_erasure_needs_a_fresh_login_the_customer_number_and_closes_the_ticket(i
         assert get_by_number(s, number).erased
     assert status_of(inbox, ref) == "done"
     c.close()
+
+
+def test_customer_lookup_is_audited_and_the_suppression_csv_runs_no_formula(inbox, secret):
+    from bot.register.models import AuditEntry, Suppression
+
+    with session_scope(inbox.db) as s:
+        s.add(Suppression(channel="email", address='=HYPERLINK("http://x","y")'))
+        s.add(Suppression(channel="sms", address="+4799999999"))
+    c = login(inbox, secret)
+    page = c.get("/customers", params={"q": "10001"})
+    assert page.status_code == 200 and "kundenr. 10001" in page.text
+    with session_scope(inbox.db) as s:
+        views = s.query(AuditEntry).filter_by(entity="customer", action="view").all()
+        assert views and views[-1].actor.startswith("staff#")
+    sheet = c.get("/suppressions.csv")
+    assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/csv")
+    cells = [line.split(",", 1)[1] for line in sheet.text.splitlines()[1:]]
+    assert any(cell.startswith("\"'=HYPERLINK") for cell in cells), cells
+    assert not any(cell.lstrip('"').startswith(("=", "+", "-", "@")) for cell in cells), cells
+    c.close()
+
+
+def test_a_handler_cannot_manage_staff_but_an_admin_can(inbox, secret):
+    admin = login(inbox, secret)
+    page = admin.get("/staff")
+    assert page.status_code == 200
+    made = admin.post(
+        "/staff/add",
+        data={"csrf_token": csrf(page.text), "email": "hjelp@miljovarme.example.com",
+              "name": "Hanne Hjelper", "role": "handler"},
+    )  # fmt: skip
+    assert made.status_code == 200 and 'id="enrol-link"' in made.text
+    admin.close()
+    link = re.search(r'id="enrol-link" class="pre">([^<]+)<', made.text).group(1)
+    with inbox.client() as c:
+        form = c.get(link.replace(inbox.url, ""))
+        step = c.post(
+            link.replace(inbox.url, ""),
+            data={"csrf_token": csrf(form.text), "password": PASSWORD,
+                  "password_confirm": PASSWORD},
+        )  # fmt: skip
+        key = re.search(r'id="totp-secret">([A-Z2-7]+)<', step.text).group(1)
+        c.post(
+            link.replace(inbox.url, ""),
+            data={"csrf_token": csrf(step.text), "code": pyotp.TOTP(key).now()},
+        )
+    handler = login(inbox, key, email="hjelp@miljovarme.example.com")
+    assert handler.get("/staff").status_code == 403
+    page = handler.get("/")
+    refused = handler.post("/staff/disable", data={"csrf_token": csrf(page.text), "email": EMAIL})
+    assert refused.status_code == 403
+    with session_scope(inbox.db) as s:
+        assert staff_accounts.get_account(s, EMAIL).disabled_at is None
+    handler.close()
