@@ -40,6 +40,18 @@ def browser():
         launched.close()
 
 
+def serious_accessibility_problems(page) -> list:
+    """axe-core's serious and critical findings on the page (none is the bar)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page)
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
 def test_a_new_office_worker_enrols_logs_in_and_works_a_ticket_on_a_phone(tmp_path, browser):
     inbox, proc = start_inbox(tmp_path)
     try:
@@ -80,6 +92,8 @@ def test_a_new_office_worker_enrols_logs_in_and_works_a_ticket_on_a_phone(tmp_pa
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], width
 
+        assert serious_accessibility_problems(page) == []
+
         # keyboard: / goes to the search, j selects the first ticket
         page.keyboard.press("/")
         assert page.evaluate("document.activeElement.id") == "q"
@@ -88,6 +102,7 @@ def test_a_new_office_worker_enrols_logs_in_and_works_a_ticket_on_a_phone(tmp_pa
         assert page.evaluate("document.activeElement.classList.contains('ref')")
 
         page.click(f"a.ref:text('{ref}')")
+        assert serious_accessibility_problems(page) == []
         for button in ("Ta saken", "Start behandling", "Ferdig – gi kunden beskjed"):
             target = page.locator("button", has_text=button)
             box = target.bounding_box()
@@ -101,6 +116,7 @@ def test_a_new_office_worker_enrols_logs_in_and_works_a_ticket_on_a_phone(tmp_pa
 
         page.goto(f"{inbox.url}/requests/{hostile}")
         assert XSS in page.text_content("main")  # shown as text ...
+        assert serious_accessibility_problems(page) == []
         assert page.locator("main img").count() == 0  # ... never as an element
         assert not dialogs, dialogs
         assert not errors, errors  # nothing blocked by the CSP, no script error
