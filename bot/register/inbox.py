@@ -536,3 +536,71 @@ def retry_message(s: Session, message_id: int, *, actor: str) -> OutboxMessage:
     message.error = None
     audit.record(s, actor=actor, action="retry", entity="outbox", entity_id=message.id)
     return message
+
+
+@dataclass
+class Letter:
+    sender: List[str]
+    recipient: List[str]
+    date: str
+    reference: str
+    subject: str
+    paragraphs: List[str]
+
+
+def letter(s: Session, ref: str, now: Optional[datetime] = None) -> Optional[Letter]:
+    """A Norwegian letter to the customer about the ticket (for customers without e-mail):
+    the receipt or extension notice while open, the closing answer when closed."""
+    from bot.policy import COMPANY_CONTACT
+    from bot.policy.facts import CONTROLLER, SUPERVISORY_AUTHORITY
+
+    request = get_by_reference(s, ref)
+    if request is None:
+        return None
+    now = now or utcnow()
+    customer = request.customer
+    recipient = []
+    if customer is not None and not customer.erased:
+        recipient = [customer.name or "", customer.address or ""]
+        recipient.append(f"{customer.postal_code or ''} {customer.city or ''}".strip())
+        recipient = [line for line in recipient if line]
+    kind = wording.KIND_TEXT.get(request.kind, request.kind)
+    received = wording.date_text(request.created_at)
+    text = [f"Vi viser til forespørselen din om {kind}, mottatt {received}, med referanse "
+            f"{request.reference}."]  # fmt: skip
+    if request.status == "done":
+        subject = f"Svar på forespørselen din om {kind}"
+        text.append("Forespørselen er nå ferdig behandlet.")
+        if request.kind in ("access", "portability"):
+            text.append("Vedlagt er en utskrift av alle opplysningene vi har registrert om deg.")
+        if request.kind == "erasure":
+            text.append("Vi har slettet: " + "; ".join(ERASES) + ".")
+            text.append(
+                "Vi har beholdt: " + "; ".join(f"{k} ({v})" for k, v in KEEPS.items()) + "."
+            )
+    elif request.status == "rejected":
+        subject = f"Svar på forespørselen din om {kind}"
+        why = wording.REJECTION_CATEGORIES.get(
+            request.rejection_category or wording.DEFAULT_REJECTION,
+            wording.REJECTION_CATEGORIES[wording.DEFAULT_REJECTION],
+        )
+        text.append(f"Vi kan dessverre ikke imøtekomme forespørselen fordi {why}.")
+        text.append(f"Er du uenig, kan du klage til {SUPERVISORY_AUTHORITY}.")
+    elif request.extended_at is not None:
+        subject = f"Forlenget frist for forespørselen din om {kind}"
+        text.append(
+            f"Vi trenger mer tid og har forlenget fristen til {wording.date_text(request.due_at)}"
+            f" (personvernforordningen artikkel 12 nr. 3). Årsak: {request.extension_reason}"
+        )
+    else:
+        subject = f"Vi har mottatt forespørselen din om {kind}"
+        text.append(f"Du får svar senest {wording.date_text(request.due_at)}.")
+    text.append(f"Har du spørsmål, kontakt oss på {COMPANY_CONTACT}. Oppgi referansen.")
+    return Letter(
+        sender=list(CONTROLLER),
+        recipient=recipient,
+        date=wording.date_text(now),
+        reference=request.reference,
+        subject=subject,
+        paragraphs=text,
+    )

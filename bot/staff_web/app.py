@@ -629,6 +629,19 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
             return erase_page(ctx, ref, error=_norwegian(str(exc)), code=400)
         return response.redirect(f"/requests/{quote(ref.upper())}?ok=erase", status=303)
 
+    @route("/requests/<ref>/letter")
+    def letter_page(ctx: Ctx, ref: str) -> HTTPResponse:
+        found = inbox.letter(ctx.s, ref)
+        if found is None:
+            return render(
+                ctx,
+                "error.html",
+                code=404,
+                title="Finnes ikke",
+                text="Det finnes ingen sak med den referansen.",
+            )
+        return render(ctx, "letter.html", l=found)
+
     # --- customers, suppressions, outbox, staff ------------------------------------------
 
     @route("/customers")

@@ -31,6 +31,9 @@
       if (help) help.hidden = !help.hidden;
     }
   });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
   var news = document.getElementById("news");
   if (news && window.fetch) {
     var latest = parseInt(news.getAttribute("data-latest") || "0", 10);
