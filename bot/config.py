@@ -163,6 +163,13 @@ def startup_summary(settings: Settings) -> List[str]:
             if staff
             else "OFF: set KLBOT_STAFF_EMAIL or KLBOT_STAFF_PHONE to be told of new requests"
         ),
+        "Daily digest to staff: "
+        + (
+            "on (tickets due within 7 days or overdue; the same state is sent once)"
+            if staff
+            else "OFF (no staff contact)"
+        ),
+        f"Staff inbox: {settings.staff_url}/ (klbot staff add EMAIL --name NAME --role admin)",
         f"Rate limits per sender and client address: {on(settings.rate_limits_on)}",
     ]
 

@@ -33,9 +33,10 @@ export KLBOT_ACTION_TOKEN
 ACTIONS_PID=$!
 DEMO_PID=""
 STAFF_PID=""
+REMIND_PID=""
 cleanup() {
-  for pid in $ACTIONS_PID $DEMO_PID $STAFF_PID; do kill "$pid" 2>/dev/null || true; done
-  for pid in $ACTIONS_PID $DEMO_PID $STAFF_PID; do wait "$pid" 2>/dev/null || true; done
+  for pid in $ACTIONS_PID $DEMO_PID $STAFF_PID $REMIND_PID; do kill "$pid" 2>/dev/null || true; done
+  for pid in $ACTIONS_PID $DEMO_PID $STAFF_PID $REMIND_PID; do wait "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT INT TERM
 
@@ -53,6 +54,19 @@ DEMO_PID=$!
 
 "$BIN/python" -m bot.staff_web --host 127.0.0.1 --port "$STAFF_PORT" &
 STAFF_PID=$!
+
+# the staff digest (tickets due within 7 days or overdue), on by default: every hour, and
+# the same state is sent only once (`klbot requests remind`); quiet without a staff contact
+(
+  trap 'kill "$NAP" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    "$BIN/klbot" requests remind >/dev/null 2>&1 || true
+    sleep 3600 &
+    NAP=$!
+    wait "$NAP"
+  done
+) &
+REMIND_PID=$!
 
 (
   for _ in $(seq 1 300); do
