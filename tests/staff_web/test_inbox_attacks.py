@@ -523,3 +523,39 @@ def test_a_handler_cannot_manage_staff_but_an_admin_can(inbox, secret):
     with session_scope(inbox.db) as s:
         assert staff_accounts.get_account(s, EMAIL).disabled_at is None
     handler.close()
+
+
+def test_an_idle_session_ends_and_next_cannot_lead_off_the_site(inbox, secret):
+    c = login(inbox, secret)
+    token = c.cookies.get("klstaff_session")
+    with session_scope(inbox.db) as s:
+        row = staff_accounts.session_for(s, token)
+        row.last_seen_at = row.last_seen_at - timedelta(minutes=31)
+    assert c.get("/").status_code == 303
+    c.close()
+    # an attacker's link to the login that would send staff elsewhere afterwards
+    inbox.forget_last_code()
+    with inbox.client() as c:
+        page = c.get("/login", params={"next": "//evil.example/phish"})
+        assert "evil.example" not in page.text
+        step = c.post(
+            "/login",
+            data={"csrf_token": csrf(page.text), "email": EMAIL, "password": PASSWORD,
+                  "next": "https://evil.example/"},
+        )  # fmt: skip
+        done = c.post(
+            "/login/code",
+            data={"csrf_token": csrf(step.text), "code": pyotp.TOTP(secret).now(),
+                  "next": "//evil.example/"},
+        )  # fmt: skip
+        assert done.status_code == 303 and done.headers["location"] == "/"
+
+
+def test_outside_development_the_cookies_are_secure(tmp_path):
+    inbox, proc = start_inbox(tmp_path, KLBOT_ENV="production", KLBOT_STAFF_SECRET="s" * 40)
+    try:
+        with inbox.client() as c:
+            cookie = c.get("/login").headers["set-cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    finally:
+        stop(proc)
