@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.cli.safe_text import cell, plain
 from bot.cli.staff import app as staff_app
 from bot.cli.telegram import app as telegram_app
 
@@ -64,7 +65,7 @@ def _emit(rows: List[dict], as_json: bool, columns: List[str], title: str) -> No
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        table.add_row(*(cell(row.get(c)) for c in columns))  # customer text: never markup
     console.print(table)
 
 
@@ -389,8 +390,8 @@ def requests_show(ref: str, as_json: bool = typer.Option(False, "--json")) -> No
         reason = f": {entry['reason']}" if entry["reason"] and entry["action"] != "attempt" else ""
         lines.append(f"  {stamp}  {entry['actor']}  {what}{reason}")
     width = max(40, min(shutil.get_terminal_size((100, 24)).columns, 120))
-    wrapped = [
-        textwrap.fill(line, width, subsequent_indent=" " * 20 if line[:2] == "  " else "  ")
+    wrapped = [  # what a customer wrote is printed without control characters
+        textwrap.fill(plain(line), width, subsequent_indent=" " * 20 if line[:2] == "  " else "  ")
         for line in lines
     ]
     typer.echo("\n".join(wrapped))

@@ -53,8 +53,8 @@ def staff_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """Every account: e-mail, name, role, state, last login."""
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
+    from bot.cli.safe_text import cell
     from bot.register.db import session_scope
     from bot.register.staff_accounts import list_accounts
 
@@ -76,7 +76,7 @@ def staff_list(as_json: bool = typer.Option(False, "--json")) -> None:
     for column in ("email", "name", "role", "state", "last_login_at"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(Text(str(row[c] or "")) for c in row))
+        table.add_row(*(cell(row[c] or "") for c in row))
     Console().print(table)
 
 
