@@ -70,6 +70,32 @@ BREACH_WORDS = re.compile(
     re.IGNORECASE,
 )
 MAX_NOTE = 4000
+# the ticket's details as staff read them (the keys the assistant writes)
+DETAIL_LABEL = {
+    "about": "Kundens tekst",
+    "request_details": "Kundens beskrivelse",
+    "contact_given": "Kontakt kunden oppga",
+    "wants_answer": "Ønsker svar",
+    "field": "Felt som skal rettes",
+    "new_value": "Ny verdi",
+    "customer_number_given": "Kundenummer kunden oppga",
+    "channel": "Kanal",
+    "channels": "Kanaler",
+    "erasure": "Sletterapport",
+}
+
+
+def detail_text(value: Any) -> str:
+    """A detail's value as text (escaped by the template like everything else)."""
+    if isinstance(value, bool):
+        return "ja" if value else "nei"
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(detail_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {detail_text(v)}" for k, v in value.items())
+    return str(value)
 
 
 class StaffAssignment(Base):

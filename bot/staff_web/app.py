@@ -110,6 +110,8 @@ def _env() -> Environment:
     env.filters["date"] = wording.date_text
     env.filters["datetime"] = lambda d: wording.oslo(d).strftime("%d.%m.%Y %H:%M") if d else ""
     env.filters["due"] = lambda d: wording.due_text(d)
+    env.filters["detail"] = inbox.detail_text
+    env.globals["DETAIL_LABEL"] = inbox.DETAIL_LABEL
     env.globals["KIND_TEXT"] = wording.KIND_TEXT
     env.globals["STATUS_LABEL"] = inbox.STATUS_LABEL
     env.globals["REJECTION_CATEGORIES"] = wording.REJECTION_CATEGORIES
