@@ -560,12 +560,14 @@ def end_session(s: Session, token: Optional[str]) -> None:
         row.revoked_at = utcnow()
 
 
-def purge_sessions(s: Session, now: Optional[datetime] = None) -> int:
-    """Delete sessions ended or expired more than a day ago (retention)."""
+def purge_sessions(s: Session, now: Optional[datetime] = None, dry_run: bool = False) -> int:
+    """Delete sessions that ended or expired more than a day ago (retention); the count."""
+    from sqlalchemy import delete, func, or_
+
     now = now or utcnow()
     cutoff = now - timedelta(days=1)
-    rows = list(s.execute(select(StaffSession).where(StaffSession.expires_at < cutoff)).scalars())
-    rows += list(s.execute(select(StaffSession).where(StaffSession.revoked_at < cutoff)).scalars())
-    for row in {r.id_hash: r for r in rows}.values():
-        s.delete(row)
-    return len(rows)
+    old = or_(StaffSession.expires_at < cutoff, StaffSession.revoked_at < cutoff)
+    count = s.execute(select(func.count()).select_from(StaffSession).where(old)).scalar_one()
+    if not dry_run:
+        s.execute(delete(StaffSession).where(old))
+    return int(count)

@@ -135,7 +135,10 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
     app.config.KEEP_ALIVE_TIMEOUT = 5
     env = _env()
     form_key = (settings.staff_secret or secrets.token_urlsafe(32)).encode("utf-8")
-    limiter = MovingWindowRateLimiter(storage_from_string("memory://"))
+    from bot.channels.rate_limit import storage_url
+
+    # shared by several inbox processes when Redis is configured, like the chat's limits
+    limiter = MovingWindowRateLimiter(storage_from_string(storage_url(settings)))
     login_limits = parse_many(LOGIN_LIMITS)
     secure = not settings.is_development
 

@@ -206,3 +206,19 @@ def test_klbot_staff_add_list_disable_reset(register):
     with session_scope(register) as s:
         assert sa.enrolment(s, new) is not None
     assert cli(register, "unlock", "nobody@example.com", check=False).returncode == 1
+
+
+def test_retention_deletes_sessions_ended_more_than_a_day_ago(account):
+    from bot.register.retention import purge
+
+    url, secret, _ = account
+    old, live = login(url, secret), login(url, secret)
+    with session_scope(url) as s:
+        sa.session_for(s, old).revoked_at = sa.utcnow() - timedelta(days=2)
+    with session_scope(url) as s:
+        assert purge(s, dry_run=True)["ended staff sessions"] >= 1
+    with session_scope(url) as s:
+        purge(s)
+    with session_scope(url) as s:
+        assert s.get(sa.StaffSession, sa._sha(old)) is None
+        assert sa.session_for(s, live) is not None
