@@ -123,3 +123,40 @@ def test_a_new_office_worker_enrols_logs_in_and_works_a_ticket_on_a_phone(tmp_pa
         context.close()
     finally:
         stop_inbox(proc)
+
+
+def test_keyboard_only_login_and_a_request_page_that_fits_a_phone(tmp_path, browser):
+    from tests.staff_web.test_inbox_attacks import enrol
+
+    inbox, proc = start_inbox(tmp_path)
+    try:
+        secret = enrol(inbox)
+        ref = ticket(inbox, "correction", field="address", new_value="Storgata 1 " * 12)
+        inbox.forget_last_code()
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        page.goto(f"{inbox.url}/")  # no session: the login
+        assert "/login" in page.url
+        page.keyboard.type(EMAIL)  # the e-mail field has the focus
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#code")
+        page.keyboard.type(pyotp.TOTP(secret).now())
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#queue")
+        page.keyboard.press("?")
+        assert page.is_visible("#help")
+        page.keyboard.press("Escape")
+        assert not page.is_visible("#help")
+        page.keyboard.press("j")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("h1")
+        assert ref in page.text_content("h1")
+        assert "Registrert nå" in page.text_content("main")  # the correction side by side
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], width
+        assert serious_accessibility_problems(page) == []
+        context.close()
+    finally:
+        stop_inbox(proc)
