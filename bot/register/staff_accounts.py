@@ -533,9 +533,15 @@ def reauthenticate(s: Session, session: StaffSession, password: str, code: str) 
 
 
 def session_for(
-    s: Session, token: Optional[str], *, stage: str = "full", now: Optional[datetime] = None
+    s: Session,
+    token: Optional[str],
+    *,
+    stage: str = "full",
+    now: Optional[datetime] = None,
+    touch: bool = True,
 ) -> Optional[StaffSession]:
-    """The live session of the cookie ``token`` in ``stage``; touches its idle clock."""
+    """The live session of the cookie ``token`` in ``stage``; touches its idle clock unless
+    ``touch`` is False (a page's background poll is not a person at work)."""
     if not token or len(token) > 100:
         return None
     now = now or utcnow()
@@ -548,7 +554,8 @@ def session_for(
     if not usable(row.account) and stage == "full":
         row.revoked_at = now
         return None
-    row.last_seen_at = now
+    if touch:
+        row.last_seen_at = now
     return row
 
 

@@ -196,13 +196,16 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
         request: Request,
         auth: bool,
         fresh: bool,
+        touch: bool,
         kwargs: Dict[str, Any],
     ) -> HTTPResponse:
         try:
             with session_scope() as s:
                 ctx = Ctx(s=s, request=request, settings=settings)
                 if auth:
-                    ctx.session = staff_accounts.session_for(s, request.cookies.get(SESSION_COOKIE))
+                    ctx.session = staff_accounts.session_for(
+                        s, request.cookies.get(SESSION_COOKIE), touch=touch
+                    )
                     if ctx.session is None:
                         if request.method == "POST":
                             return forbidden()
@@ -231,10 +234,12 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
                 status=500,
             )
 
-    def route(path: str, methods=("GET",), auth: bool = True, fresh: bool = False):
+    def route(
+        path: str, methods=("GET",), auth: bool = True, fresh: bool = False, touch: bool = True
+    ):
         def decorate(fn: Callable[..., HTTPResponse]):
             async def handler(request: Request, **kwargs: Any) -> HTTPResponse:
-                return await run_sync(run, fn, request, auth, fresh, kwargs)
+                return await run_sync(run, fn, request, auth, fresh, touch, kwargs)
 
             handler.__name__ = fn.__name__
             app.add_route(handler, path, methods=list(methods), name=fn.__name__)
@@ -473,7 +478,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
             latest=inbox.latest_id(ctx.s),
         )
 
-    @route("/api/latest")
+    @route("/api/latest", touch=False)
     def latest(ctx: Ctx) -> HTTPResponse:
         return response.json({"latest": inbox.latest_id(ctx.s)})
 

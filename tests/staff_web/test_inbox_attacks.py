@@ -533,6 +533,18 @@ def test_an_idle_session_ends_and_next_cannot_lead_off_the_site(inbox, secret):
         row.last_seen_at = row.last_seen_at - timedelta(minutes=31)
     assert c.get("/").status_code == 303
     c.close()
+    # the queue's background poll does not keep an idle session alive
+    c = login(inbox, secret)
+    token = c.cookies.get("klstaff_session")
+    with session_scope(inbox.db) as s:
+        row = staff_accounts.session_for(s, token)
+        row.last_seen_at = row.last_seen_at - timedelta(minutes=29)
+    assert c.get("/api/latest").status_code == 200
+    with session_scope(inbox.db) as s:
+        row = staff_accounts.session_for(s, token, touch=False)
+        row.last_seen_at = row.last_seen_at - timedelta(minutes=2)
+    assert c.get("/").status_code == 303
+    c.close()
     # an attacker's link to the login that would send staff elsewhere afterwards
     inbox.forget_last_code()
     with inbox.client() as c:
