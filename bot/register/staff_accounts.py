@@ -500,6 +500,8 @@ def check_code(s: Session, pending: StaffSession, code: str) -> Optional[NewSess
     account.last_login_at = now
     pending.revoked_at = now
     fresh = _open_session(s, account, "full", now)
+    audit.record(s, actor=actor_of(account), action="staff_login", entity="staff",
+                 entity_id=account.id, changes={"second_factor": how})  # fmt: skip
     if how == "recovery_code":
         audit.record(
             s,

@@ -67,6 +67,7 @@ WRONG_CODE = "Koden stemmer ikke, eller kontoen er låst. Prøv igjen."
 TOO_MANY = "For mange innloggingsforsøk fra denne adressen. Vent litt og prøv igjen."
 DONE_TEXT = {
     "take": "Saken er din.",
+    "assign": "Saken er tildelt.",
     "start": "Saken er under behandling.",
     "done": "Saken er ferdig. Kunden får beskjed der forespørselen kom fra.",
     "reject": "Saken er avslått. Kunden får beskjed med begrunnelsen.",
@@ -498,9 +499,11 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
                 title="Finnes ikke",
                 text="Det finnes ingen sak med den referansen.",
             )
+        staff = [a for a in staff_accounts.list_accounts(ctx.s) if staff_accounts.usable(a)]
         return render(
             ctx,
             "request.html",
+            staff=staff,
             code=status,
             page=page,
             r=page.request,
@@ -519,6 +522,11 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
         try:
             if action == "take":
                 inbox.assign(ctx.s, ref, ctx.account, actor=actor)
+            elif action == "assign":
+                target = ctx.s.get(staff_accounts.StaffAccount, _int(ctx.form("account_id")))
+                if target is None or not staff_accounts.usable(target):
+                    raise RequestError("Velg en aktiv ansatt.")
+                inbox.assign(ctx.s, ref, target, actor=actor)
             elif action == "verify":
                 update_status(ctx.s, ref, "verified", actor=actor, note=ctx.form("text") or None)
             elif action == "start":
@@ -559,7 +567,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
         target = inbox.get_by_reference(ctx.s, ref)
         return response.redirect(f"/requests/{quote(target.reference)}?ok={action}", status=303)
 
-    for action in ("take", "verify", "start", "done", "reject", "extend", "note"):
+    for action in ("take", "assign", "verify", "start", "done", "reject", "extend", "note"):
 
         def make(action: str):
             def handler(ctx: Ctx, ref: str) -> HTTPResponse:
@@ -762,6 +770,10 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
         return export_customer(ctx.s, request.customer.customer_number)
 
     return app
+
+
+def _int(value: str) -> int:
+    return int(value) if value.isdigit() and len(value) < 10 else -1
 
 
 def _norwegian(text: str) -> str:

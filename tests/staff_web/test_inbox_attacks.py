@@ -333,6 +333,17 @@ def test_a_ticket_is_worked_to_done_and_the_customer_notice_queued(inbox, secret
     assert status_of(inbox, ref) == "done"
     page = c.get(f"/requests/{ref}")
     assert "Kjell Langsrud" in page.text and "ferdig" in page.text
+    # assigning to someone: a number that is no active account is refused
+    other = ticket(inbox, "objection")
+    page = c.get(f"/requests/{other}")
+    bad = c.post(f"/requests/{other}/assign", data={"csrf_token": csrf(page.text),
+                                                    "account_id": "999"})  # fmt: skip
+    assert bad.status_code == 400
+    me = re.search(r'<option value="(\d+)">Kjell Langsrud</option>', page.text).group(1)
+    good = c.post(f"/requests/{other}/assign", data={"csrf_token": csrf(page.text),
+                                                     "account_id": me})  # fmt: skip
+    assert good.status_code == 303
+    assert other in c.get("/", params={"tab": "mine"}).text
     with session_scope(inbox.db) as s:
         notices = [
             m for m in s.query(OutboxMessage) if ref in (m.body or "") and "ferdig" in m.body
