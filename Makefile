@@ -11,7 +11,7 @@ NLU_SOURCES := $(shell find data -name '*.yml' 2>/dev/null) domain.yml config.ym
 .PHONY: help install spacy train run shell test test-fast lint format validate bench clean db demo
 
 help:
-	@echo "make run     start the assistant (web chat, REST, SMS, Telegram) on :5005, actions on :5055"
+	@echo "make run     start the assistant (web chat, REST, SMS, Telegram) on :5005, actions on :5055, staff inbox on :5090"
 	@echo "make test    the full test suite (what CI runs)"
 	@echo "make train   train the model (only when data or config changed)"
 	@echo "make shell   talk to the assistant in the terminal"

@@ -27,6 +27,11 @@ def default_public_url() -> str:
     return f"http://localhost:{os.environ.get('RASA_PORT') or '5005'}"
 
 
+def default_staff_url() -> str:
+    """Where staff open the inbox: follows ``STAFF_PORT`` (``make run``'s port)."""
+    return f"http://127.0.0.1:{os.environ.get('STAFF_PORT') or '5090'}"
+
+
 def default_tracker_store_url() -> str:
     return f"sqlite:///{VAR_DIR / 'conversations.db'}"
 
@@ -71,6 +76,10 @@ class Settings(BaseSettings):
     # staff: where alerts and reminders go
     staff_email: Optional[str] = Field(None, env="KLBOT_STAFF_EMAIL")
     staff_phone: Optional[str] = Field(None, env="KLBOT_STAFF_PHONE")
+    # the staff inbox (bot.staff_web): its address in links, and the key of its login forms'
+    # CSRF tokens (a fresh random one per process when unset)
+    staff_url: str = Field(default_factory=default_staff_url, env="KLBOT_STAFF_URL")
+    staff_secret: Optional[str] = Field(None, env="KLBOT_STAFF_SECRET")
 
     class Config:
         env_file = str(PROJECT_ROOT / ".env")
@@ -91,7 +100,7 @@ class Settings(BaseSettings):
                 return field.get_default()
         return value
 
-    @validator("public_url", "telegram_api_url")
+    @validator("public_url", "telegram_api_url", "staff_url")
     def _no_trailing_slash(cls, value: str) -> str:  # noqa: N805
         return value.rstrip("/")
 
@@ -127,7 +136,7 @@ class Settings(BaseSettings):
     def describe(self) -> Dict[str, Any]:
         """What an operator may see: which settings are set, never a secret's value."""
         secret = {"api_token", "action_token", "twilio_auth_token", "smtp_password"}
-        secret |= {"telegram_bot_token", "telegram_webhook_secret"}
+        secret |= {"telegram_bot_token", "telegram_webhook_secret", "staff_secret"}
         return {k: ("set" if v else "unset") if k in secret else v for k, v in self}
 
 
@@ -154,6 +163,13 @@ def startup_summary(settings: Settings) -> List[str]:
             if staff
             else "OFF: set KLBOT_STAFF_EMAIL or KLBOT_STAFF_PHONE to be told of new requests"
         ),
+        "Daily digest to staff: "
+        + (
+            "on (tickets due within 7 days or overdue; the same state is sent once)"
+            if staff
+            else "OFF (no staff contact)"
+        ),
+        f"Staff inbox: {settings.staff_url}/ (klbot staff add EMAIL --name NAME --role admin)",
         f"Rate limits per sender and client address: {on(settings.rate_limits_on)}",
     ]
 

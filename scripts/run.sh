@@ -13,6 +13,9 @@ RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 # the demo of the company's website (another origin) with the chat widget on it
 DEMO_PORT="${DEMO_PORT:-5080}"
+# the staff inbox (bot.staff_web): its own process, 127.0.0.1 only
+STAFF_PORT="${STAFF_PORT:-5090}"
+export STAFF_PORT
 if [ "$DEMO_PORT" != 5080 ]; then  # 5080 is allowed by default in development
   export KLBOT_WEB_ORIGINS="${KLBOT_WEB_ORIGINS:-} http://localhost:${DEMO_PORT}"
 fi
@@ -29,9 +32,11 @@ export KLBOT_ACTION_TOKEN
 "$BIN/python" -m bot.action_server --actions actions --host 127.0.0.1 --port "$ACTION_PORT" &
 ACTIONS_PID=$!
 DEMO_PID=""
+STAFF_PID=""
+REMIND_PID=""
 cleanup() {
-  for pid in $ACTIONS_PID $DEMO_PID; do kill "$pid" 2>/dev/null || true; done
-  for pid in $ACTIONS_PID $DEMO_PID; do wait "$pid" 2>/dev/null || true; done
+  for pid in $ACTIONS_PID $DEMO_PID $STAFF_PID $REMIND_PID; do kill "$pid" 2>/dev/null || true; done
+  for pid in $ACTIONS_PID $DEMO_PID $STAFF_PID $REMIND_PID; do wait "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT INT TERM
 
@@ -47,6 +52,22 @@ fi
   --assistant "http://localhost:${RASA_PORT}" &
 DEMO_PID=$!
 
+"$BIN/python" -m bot.staff_web --host 127.0.0.1 --port "$STAFF_PORT" &
+STAFF_PID=$!
+
+# the staff digest (tickets due within 7 days or overdue), on by default: every hour, and
+# the same state is sent only once (`klbot requests remind`); quiet without a staff contact
+(
+  trap 'kill "$NAP" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    "$BIN/klbot" requests remind >/dev/null 2>&1 || true
+    sleep 3600 &
+    NAP=$!
+    wait "$NAP"
+  done
+) &
+REMIND_PID=$!
+
 (
   for _ in $(seq 1 300); do
     if curl -fs "http://localhost:${RASA_PORT}/webhooks/webchat/" >/dev/null 2>&1; then
@@ -56,6 +77,8 @@ DEMO_PID=$!
       echo "http://localhost:${RASA_PORT}/webhooks/webchat/"
       echo "The chat widget on a demo of the company's website (another origin):"
       echo "http://localhost:${DEMO_PORT}/"
+      echo "The staff inbox (klbot staff add EMAIL --name NAME --role admin gives a login link):"
+      echo "http://127.0.0.1:${STAFF_PORT}/"
       echo "REST: POST http://localhost:${RASA_PORT}/webhooks/rest/webhook   (Ctrl-C stops)"
       exit 0
     fi

@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import os
-import re
 import shutil
 import sys
 import textwrap
@@ -17,9 +16,10 @@ from typing import Any, List, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from bot.cli.dev import app as dev_app
+from bot.cli.safe_text import cell, inert
+from bot.cli.staff import app as staff_app
 from bot.cli.telegram import app as telegram_app
 
 EXAMPLES = "\n\n".join(
@@ -58,6 +58,7 @@ for name, sub in [
     ("outbox", outbox_app),
     ("retention", retention_app),
     ("telegram", telegram_app),
+    ("staff", staff_app),
     ("dev", dev_app),
 ]:
     app.add_typer(sub, name=name)
@@ -100,22 +101,6 @@ def where() -> None:
     typer.echo("Settings: environment" + (f" and {env_file}" if env_file.exists() else ""))
 
 
-# C0 and C1 control characters (ESC, OSC 8 hyperlinks, ...) and bidirectional overrides:
-# customer-written text shows them as visible escapes instead of acting on the terminal
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def inert(value: Any) -> str:
-    """Customer-written text made inert for a terminal (``\\x1b``, ``\\u202e``)."""
-    text = "" if value is None else str(value)
-    return _UNSAFE.sub(_visible, text)
-
-
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def _iso(value: Any) -> Optional[str]:
     return value.isoformat() if value is not None else None
 
@@ -133,8 +118,7 @@ def _emit(rows: List[dict], as_json: bool, columns: List[str], title: str) -> No
     for column in columns:
         table.add_column(column)
     for row in rows:
-        # Text, not markup: a customer's "[red]" stays text
-        table.add_row(*(Text("" if row.get(c) is None else str(row.get(c))) for c in columns))
+        table.add_row(*(cell(row.get(c)) for c in columns))  # customer text: never markup
     console.print(table)
 
 

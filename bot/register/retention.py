@@ -36,6 +36,9 @@ def purge(s: Session, *, dry_run: bool = False) -> Dict[str, int]:
     counts["wrong one-time codes"] = s.execute(
         select(func.count()).select_from(CodeFailure).where(old_failures)
     ).scalar_one()
+    from bot.register.staff_accounts import purge_sessions
+
+    counts["ended staff sessions"] = purge_sessions(s, now=now, dry_run=dry_run)
     if not dry_run:
         s.execute(delete(Challenge).where(expired))
         s.execute(update(OutboxMessage).where(old_body).values(body=None))

@@ -53,12 +53,19 @@ def staff_contact() -> Optional[Tuple[str, str]]:
     return None
 
 
+def ticket_link(reference: str) -> str:
+    """The ticket's page in the staff inbox: no token; it leads to the login like any page."""
+    return f"{get_settings().staff_url}/requests/{reference}"
+
+
 def alert_new_ticket(s: Session, request: PrivacyRequest) -> bool:
     """Queue the one alert for a new ticket (in the ticket's own transaction)."""
     target = staff_contact()
     if target is None:
         logger.debug("No staff contact: no alert for a new ticket (said once at start-up)")
         return False
+    from bot.register.inbox import possible_breach
+
     body = wording.staff_alert(
         reference=request.reference,
         kind=request.kind,
@@ -66,6 +73,8 @@ def alert_new_ticket(s: Session, request: PrivacyRequest) -> bool:
         verified=bool(request.verified),
         due_at=request.due_at,
         status=request.status,
+        link=ticket_link(request.reference),
+        breach=possible_breach(request),
     )
     message = _batched(s, target, body)
     logger.info("Staff alert %s queued for request %s", message.id, request.id)
@@ -193,7 +202,7 @@ def digest_body(
     parts += lines[:max_lines]
     if len(lines) > max_lines:
         parts.append(f"… og {len(lines) - max_lines} til.")
-    parts.append("Se alle: klbot requests list --open")
+    parts.append(f"Se alle: {get_settings().staff_url}/")
     return "\n".join(parts)
 
 

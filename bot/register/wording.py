@@ -226,19 +226,25 @@ def staff_alert(
     due_at: datetime,
     status: str,
     now: Optional[datetime] = None,
+    link: Optional[str] = None,
+    breach: bool = False,
 ) -> str:
-    """The alert to staff on a new ticket: reference, kind, channel, due date, the command."""
+    """The alert to staff on a new ticket: reference, kind, channel, due date, and where to
+    open it: ``link`` (the ticket's page in the staff inbox, no token in it) or the command.
+    ``breach``: the customer's words say their data reached someone else (GDPR Art. 33)."""
     kind_text = KIND_TEXT.get(kind, kind)
+    where = link or f"klbot requests show {reference}"
     if status == "done":
         # an opt-out takes effect at once: for staff to know, nothing to do
         return fit(
             f"Ny personvernsak {reference}: {kind_text} ({kind}), kanal {channel}. Utført "
-            f"automatisk, ingen handling nødvendig. Se: klbot requests show {reference}"
+            f"automatisk, ingen handling nødvendig. Se: {where}"
         )
     identity = "identitet bekreftet" if verified else "identitet ikke bekreftet"
+    flag = "MULIG BRUDD PÅ PERSONDATASIKKERHETEN (72 timer, art. 33). " if breach else ""
     return fit(
-        f"Ny personvernsak {reference}: {kind_text} ({kind}), kanal {channel}, {identity}. "
-        f"Frist {due_text(due_at, now)}. Åpne: klbot requests show {reference}"
+        f"{flag}Ny personvernsak {reference}: {kind_text} ({kind}), kanal {channel}, "
+        f"{identity}. Frist {due_text(due_at, now)}. Åpne: {where}"
     )
 
 

@@ -63,7 +63,7 @@ def test_rest_request_alerts_staff_once_and_repeats_attach_to_the_ticket(channel
     email = f"ukjent-{uuid.uuid4().hex[:8]}@example.com"
     first = unverified_request(channels, f"staff-rest-{uuid.uuid4().hex[:8]}", email)
     (alert,) = alerts_for(channels, first)
-    assert f"klbot requests show {first}" in alert["body"] and email not in alert["body"]
+    assert f"/requests/{first}" in alert["body"] and email not in alert["body"]
     again = say(
         channels,
         f"staff-rest-{uuid.uuid4().hex[:8]}",

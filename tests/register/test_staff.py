@@ -57,7 +57,9 @@ def test_a_new_ticket_queues_exactly_one_staff_alert_without_personal_data(staff
     assert len(alerts) == 1
     body = alerts[0].body
     assert submitted.reference in body and "innsyn" in body and "rest" in body
-    assert f"klbot requests show {submitted.reference}" in body
+    # the ticket's page in the staff inbox, with no token: it leads to the login
+    link = f"{get_settings().staff_url}/requests/{submitted.reference}"
+    assert link in body and "?" not in link and "token" not in body
     assert wording.due_text(submitted.due_at) in body and "(om " in body
     for private in OLA_PRIVATE:
         assert private not in body
@@ -295,7 +297,7 @@ def test_a_digest_by_sms_stays_short(register, monkeypatch):
         digest = staff.remind(s)
     get_settings.cache_clear()
     assert digest.sent and len(digest.body) <= 320, digest.body
-    assert "og 4 til" in digest.body and "klbot requests list --open" in digest.body
+    assert "og 4 til" in digest.body and "Se alle: http://" in digest.body
 
 
 def test_a_correction_of_another_field_is_another_ticket_and_the_same_field_takes_the_latest(
@@ -311,3 +313,27 @@ def test_a_correction_of_another_field_is_another_ticket_and_the_same_field_take
     assert again.reference == phone.reference and other.reference != phone.reference
     with session_scope(staffed) as s:
         assert requests.get_by_reference(s, phone.reference).details["new_value"] == "+4790000002"
+
+
+def test_a_complaint_about_data_sent_to_the_wrong_person_is_flagged_in_the_alert(staffed):
+    submitted = requests.submit_request(
+        kind="complaint",
+        channel="rest",
+        identifier="ola.nordmann@example.no",
+        verified=False,
+        details={"about": "Dere har sendt opplysningene mine til feil person!"},
+        url=staffed,
+    )
+    calm = requests.submit_request(
+        kind="complaint",
+        channel="rest",
+        identifier="kari@example.no",
+        verified=False,
+        details={"about": "Fakturaen kom for sent"},
+        url=staffed,
+    )
+    with session_scope(staffed) as s:
+        bodies = {m.body for m in s.query(OutboxMessage)}
+    flagged = [b for b in bodies if submitted.reference in b]
+    assert flagged and "MULIG BRUDD" in flagged[0] and "72 timer" in flagged[0]
+    assert not [b for b in bodies if calm.reference in b and "MULIG BRUDD" in b]

@@ -94,8 +94,14 @@ def environ_value(pid: int, name: str) -> str:
 def test_make_run_by_default_exposes_no_api_and_no_open_action_server(tmp_path):
     if not MODEL.exists():
         missing(f"{MODEL} is missing: run `make train` first")
-    rasa_port, action_port = free_port(), free_port()
-    env = clean_env(tmp_path, RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port))
+    rasa_port, action_port, staff_port = free_port(), free_port(), free_port()
+    env = clean_env(
+        tmp_path,
+        RASA_PORT=str(rasa_port),
+        ACTION_PORT=str(action_port),
+        STAFF_PORT=str(staff_port),
+        DEMO_PORT=str(free_port()),
+    )
     subprocess.run(  # noqa: S603
         [str(BIN / "klbot"), "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True
     )
@@ -143,9 +149,17 @@ def test_make_run_by_default_exposes_no_api_and_no_open_action_server(tmp_path):
         # ... but not for anyone else
         assert httpx.post(actions + "/webhook", json={"next_action": "x"}).status_code == 401
 
-        # loopback only: a neighbour dialling this machine's address reaches neither server
+        # the staff inbox runs too, its address on a line of its own, and opens to nobody
+        printed = (tmp_path / "run.log").read_text(errors="replace").splitlines()
+        assert f"http://127.0.0.1:{staff_port}/" in printed, printed[-12:]
+        inbox = f"http://127.0.0.1:{staff_port}"
+        assert httpx.get(inbox + "/login").status_code == 200
+        first = httpx.get(inbox + "/")
+        assert first.status_code == 303 and first.headers["location"].startswith("/login")
+
+        # loopback only: a neighbour dialling this machine's address reaches no server
         address = non_loopback_address()
-        for port in (rasa_port, action_port):
+        for port in (rasa_port, action_port, staff_port):
             with socket.socket() as s, pytest.raises(OSError):
                 s.settimeout(3)
                 s.connect((address, port))
