@@ -76,6 +76,43 @@ KEPT = {
 }
 
 
+# the same, in Norwegian, for the staff inbox's confirmation page
+ERASED_NB = [
+    "navn, adresse, postnummer, poststed, telefon, e-post og kontaktperson",
+    "samtykker til markedsføring",
+    "samtalene med assistenten",
+    "engangskoder, varsler og kanalidentiteter",
+    "kontaktopplysninger og fritekst i sakene",
+]
+KEPT_NB = {
+    "kundenummeret": "nøkkelen til fakturaer og regnskap, som bokføringsloven krever at vi "
+    "oppbevarer i 5 år; en import hopper over det fra nå av",
+    "fakturaene": "navn og adresse slik de ble fakturert, står på fakturaene i 5 år "
+    "(bokføringsloven)",
+    "sperrelisten": "kontaktpunktene som ikke skal få markedsføring blir stående, så kunden "
+    "ikke kontaktes igjen",
+    "sakene": "sakene (uten kontaktopplysninger) dokumenterer at vi behandlet kundens "
+    "forespørsler (ansvarsprinsippet, GDPR art. 5 nr. 2)",
+}
+
+
+def refusal_nb(exc: Exception) -> str:
+    """Why an erasure was refused, for staff in the inbox (the CLI prints the English)."""
+    text = str(exc)
+    if text.startswith("the customer has other open requests"):
+        refs = text.split(": ", 1)[1].split(" (", 1)[0]
+        return (
+            f"Kunden har andre åpne saker: {refs}. Svar på dem først: etter slettingen har vi "
+            "ingen kontaktopplysninger å svare til. Ingenting er slettet."
+        )
+    if "tracker store" in text or "keeps conversations" in text:
+        return (
+            "Samtalelageret er ikke det assistenten bruker, så samtalene kunne ikke slettes. "
+            "Ingenting er slettet. Sjekk KLBOT_TRACKER_STORE_URL."
+        )
+    return "Slettingen ble ikke gjort: " + text
+
+
 class ErasureRefused(RequestError):
     """Nothing was erased: why, in a sentence for staff."""
 

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import Column, ForeignKey, Integer, or_, select
 from sqlalchemy.orm import Mapped, Session
 
-from bot.register import audit, wording
+from bot.register import audit, erasure, wording
 from bot.register.lookup import find_customer, get_by_number
 from bot.register.models import (
     CLOSED_STATUSES,
@@ -435,23 +435,10 @@ def record_view(s: Session, ref: str, what: str, *, actor: str) -> None:
     audit.record(s, actor=actor, action=what, entity="request", entity_id=ref)
 
 
-# What an erasure deletes and keeps, for the page that asks staff to confirm it (the same
-# facts ``customers.erase_customer`` acts on and reports, in Norwegian).
-ERASES = [
-    "navn, adresse, postnummer, poststed, telefon, e-post og kontaktperson",
-    "samtykker til markedsføring",
-    "engangskoder, varsler og kanalidentiteter",
-    "samtalene med assistenten der kundens telefon eller e-post står",
-    "kontaktopplysninger kunden skrev i sakene",
-]
-KEEPS = {
-    "kundenummeret": "nøkkelen til fakturaer og regnskap, som bokføringsloven krever at vi "
-    "oppbevarer i 5 år; en import hopper over det fra nå av",
-    "sperrelisten": "kontaktpunktene som ikke skal få markedsføring blir stående, så kunden "
-    "ikke kontaktes igjen",
-    "sakene": "sakene (uten kontaktopplysninger) dokumenterer at vi behandlet kundens "
-    "forespørsler (ansvarsprinsippet, GDPR art. 5 nr. 2)",
-}
+# What an erasure deletes and keeps, for the page that asks staff to confirm it: the
+# erasure use case's own lists, in Norwegian (bot.register.erasure).
+ERASES = erasure.ERASED_NB
+KEEPS = erasure.KEPT_NB
 
 
 class ErasureRefused(ValueError):
@@ -459,14 +446,10 @@ class ErasureRefused(ValueError):
 
 
 def erase_for_ticket(s: Session, ref: str, typed_number: str, *, actor: str) -> List[str]:
-    """Carry out a verified erasure ticket in every store: the register (the customer's data,
-    as ``customers.erase_customer`` does) and the conversation store. The ticket is closed
-    only when both are cleared: if the conversations cannot be erased the caller's
-    transaction must be rolled back (this raises), so nothing is half done. Returns the
-    references of the tickets closed."""
-    from bot.register.customers import erase_customer
-    from bot.stores import conversations
-
+    """Carry out a verified erasure ticket: the inbox's checks (an open, verified erasure of
+    a known customer, the customer number typed to confirm), then the one erasure use case
+    (``bot.register.erasure.erase``), which clears every store and closes the ticket last.
+    Returns the references of the tickets closed."""
     request = get_by_reference(s, ref)
     if request is None or request.kind != "erasure":
         raise ErasureRefused("Saken er ikke en sletteforespørsel.")
@@ -477,20 +460,19 @@ def erase_for_ticket(s: Session, ref: str, typed_number: str, *, actor: str) -> 
         raise ErasureRefused("Saken hører ikke til en kjent kunde (eller kunden er slettet).")
     if (typed_number or "").strip() != customer.customer_number:
         raise ErasureRefused("Kundenummeret stemmer ikke. Ingenting er slettet.")
-    report = erase_customer(
-        s,
-        customer.customer_number,
-        actor=actor,
-        reason=f"sletteforespørsel {request.reference}",
-        request_reference=request.reference,
-    )
+    number, reference = customer.customer_number, request.reference
+    # the erasure works in transactions of its own: end this one (SQLite holds its lock)
+    s.commit()
     try:
-        conversations.erase_conversations(mentioning=list(report.conversation_contacts))
-    except Exception as exc:  # noqa: BLE001 - nothing may look done that is not
-        raise ErasureRefused(
-            "Samtalene kunne ikke slettes; ingenting er slettet. Prøv igjen om litt."
-        ) from exc
-    return report.closed_requests
+        result = erasure.erase(
+            number,
+            actor=actor,
+            reason=f"sletteforespørsel {reference}",
+            request_reference=reference,
+        )
+    except erasure.ErasureRefused as exc:
+        raise ErasureRefused(erasure.refusal_nb(exc)) from exc
+    return result.closed_requests
 
 
 @dataclass

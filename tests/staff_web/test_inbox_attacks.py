@@ -21,6 +21,7 @@ from bot.register import requests, staff_accounts
 from bot.register.db import session_scope
 from bot.register.models import OutboxMessage
 from tests.support.servers import ROOT, free_port, wait_http
+from tests.support.tracker import make_tracker_store
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +64,8 @@ def start_inbox(tmp_path, **extra) -> tuple:
         "KLBOT_STAFF_URL": f"http://127.0.0.1:{port}",
         "KLBOT_STAFF_EMAIL": "personvern@miljovarme.example.com",
         "KLBOT_RATE_LIMITS": "off",
-        "KLBOT_TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'conversations.db'}",
+        # the conversation store as the Rasa server leaves it (the erasure clears it too)
+        "KLBOT_TRACKER_STORE_URL": make_tracker_store(tmp_path / "conversations.db"),
         "PYTHONPATH": str(ROOT),
         **extra,
     }
