@@ -39,7 +39,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.support import run_sync
 from bot.config import Settings, get_settings
-from bot.register import inbox, staff_accounts, wording
+from bot.register import casework, inbox, staff_accounts, wording
 from bot.register.db import session_scope
 from bot.register.models import OPEN_STATUSES, REQUEST_KINDS
 from bot.register.requests import RequestError, extend_deadline, update_status
@@ -551,6 +551,15 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
                 if not reason:
                     raise RequestError("Skriv hvorfor fristen forlenges.")
                 extend_deadline(ctx.s, ref, reason=reason, actor=actor)
+            elif action == "apply":  # the CLI's `klbot requests apply`
+                casework.apply_correction(ctx.s, ref, actor=actor, note=ctx.form("text") or None)
+            elif action == "mark":  # the CLI's `klbot requests mark`
+                covers = (ctx.request.form.getlist("covers") if ctx.request.form else None) or []
+                if not covers:
+                    raise RequestError("Velg hva som skal stoppes.")
+                casework.place_mark(
+                    ctx.s, ref, covers=covers, actor=actor, note=ctx.form("text") or None
+                )
             elif action == "note":
                 inbox.add_note(ctx.s, ref, ctx.form("text"), actor=actor)
             else:
@@ -567,7 +576,9 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
         target = inbox.get_by_reference(ctx.s, ref)
         return response.redirect(f"/requests/{quote(target.reference)}?ok={action}", status=303)
 
-    for action in ("take", "assign", "verify", "start", "done", "reject", "extend", "note"):
+    for action in (
+        "take", "assign", "verify", "start", "done", "apply", "mark", "reject", "extend", "note",
+    ):  # fmt: skip
 
         def make(action: str):
             def handler(ctx: Ctx, ref: str) -> HTTPResponse:
@@ -786,6 +797,12 @@ def _norwegian(text: str) -> str:
         return "En lukket sak kan ikke forlenges."
     if "unknown rejection category" in text:
         return "Velg en gyldig begrunnelse."
+    if "is done when its new value is in the register" in text:
+        return (
+            "En retting er ferdig når den nye verdien står i registeret: bruk «Rett i registeret»."
+        )
+    if "is done when its mark is on the customer" in text:
+        return "Saken er ferdig når merket står på kunden: velg hva som stoppes, og merk kunden."
     if "no request" in text:
         return "Det finnes ingen sak med den referansen."
     return text if text[:1].isupper() else "Det gikk ikke: " + text

@@ -328,11 +328,25 @@ def test_a_ticket_is_worked_to_done_and_the_customer_notice_queued(inbox, secret
     c = login(inbox, secret)
     queue = c.get("/")
     assert ref in queue.text and re.search(r"om \d+ dager", queue.text)
-    for action in ("take", "start", "done"):
+    for action in ("take", "start"):
         page = c.get(f"/requests/{ref}")
         answer = c.post(f"/requests/{ref}/{action}", data={"csrf_token": csrf(page.text)})
         assert answer.status_code == 303, (action, answer.text)
+    # a restriction is done only with its mark on the customer (the register's use case)
+    page = c.get(f"/requests/{ref}")
+    refused = c.post(f"/requests/{ref}/done", data={"csrf_token": csrf(page.text)})
+    assert refused.status_code == 400 and "merket" in refused.text
+    assert "klbot" not in refused.text  # staff in the inbox are not sent to a terminal
+    marked = c.post(f"/requests/{ref}/mark", data={"csrf_token": csrf(page.text),
+                                                   "covers": ["marketing", "surveys"]})  # fmt: skip
+    assert marked.status_code == 303, marked.text
     assert status_of(inbox, ref) == "done"
+    with session_scope(inbox.db) as s:
+        from bot.register.casework import is_marked
+
+        customer = requests.get_by_reference(s, ref).customer
+        assert is_marked(s, customer.id, "marketing") and is_marked(s, customer.id, "surveys")
+        assert not is_marked(s, customer.id, "analyses")
     page = c.get(f"/requests/{ref}")
     assert "Kjell Langsrud" in page.text and "ferdig" in page.text
     # assigning to someone: a number that is no active account is refused
@@ -348,14 +362,14 @@ def test_a_ticket_is_worked_to_done_and_the_customer_notice_queued(inbox, secret
     assert other in c.get("/", params={"tab": "mine"}).text
     with session_scope(inbox.db) as s:
         notices = [
-            m for m in s.query(OutboxMessage) if ref in (m.body or "") and "ferdig" in m.body
+            m for m in s.query(OutboxMessage) if ref in (m.body or "") and "registrert" in m.body
         ]
     assert notices, "no closing notice queued"
     assert ref in c.get("/?tab=closed").text
     # the closing answer as a printable letter, for a customer without e-mail
     letter = c.get(f"/requests/{ref}/letter")
     assert letter.status_code == 200
-    for words in ("Langstranda 571", f"Vår referanse: {ref}", "ferdig behandlet"):
+    for words in ("Langstranda 571", f"Vår referanse: {ref}"):
         assert words in letter.text, words
     c.close()
 
@@ -584,3 +598,23 @@ def test_outside_development_the_cookies_are_secure(tmp_path):
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     finally:
         stop(proc)
+
+
+def test_a_correction_is_applied_to_the_register_from_the_inbox(inbox, secret):
+    from bot.register.lookup import get_by_number
+
+    ref = ticket(inbox, "correction", field="contact_person", new_value="Jon Fjell")
+    c = login(inbox, secret)
+    page = c.get(f"/requests/{ref}")
+    assert "Rett i registeret" in page.text
+    refused = c.post(f"/requests/{ref}/done", data={"csrf_token": csrf(page.text)})
+    assert refused.status_code == 400 and "Rett i registeret" in refused.text
+    assert status_of(inbox, ref) != "done"
+    applied = c.post(f"/requests/{ref}/apply", data={"csrf_token": csrf(page.text)})
+    assert applied.status_code == 303, applied.text
+    assert status_of(inbox, ref) == "done"
+    with session_scope(inbox.db) as s:
+        assert get_by_number(s, "10002").contact_person == "Jon Fjell"
+        told = [m for m in s.query(OutboxMessage) if ref in (m.body or "") and "rettet" in m.body]
+    assert told, "the customer is not told what changed"
+    c.close()
