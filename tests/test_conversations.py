@@ -239,7 +239,7 @@ def test_outside_a_form_the_answer_is_followed_by_an_offer_that_is_a_question(di
 def test_inside_each_form_the_policy_questions_are_answered_as_outside():
     """One rule per form answers the seven topics with the action that answers them outside."""
     outside = rule_named("policy.yml", "answer a policy question")
-    assert outside["steps"][-1] == {"action": "action_answer_question"}
+    assert {"action": "action_answer_question"} in outside["steps"]
     for form in ("rights_form", "opt_out_form", "complaint_form"):
         inside = rule_named("digressions.yml", f"a policy question inside {form}")
         assert or_intents(inside) == or_intents(outside), form
