@@ -105,7 +105,11 @@ _TOPICS: List[Tuple[str, re.Pattern]] = [
     (
         "unsolicited_code",
         re.compile(
-            r"\bkode\w*\b.{0,40}\b(?:" + _I + r"\s+)?(?:" + _NOT + r"\s+(?:har\s+)?(?:ba|bad|bedt"
+            r"\b\w*kode\w*\b.{0,40}\b(?:"
+            + _I
+            + r"\s+)?(?:"
+            + _NOT
+            + r"\s+(?:har\s+)?(?:ba|bad|bedt"
             r"|bede|spurt|bestilt|bestilte|bedd)|ba\s+" + _I + r"\s+" + _NOT + r"|uten\s+a\s+ha"
             r"|utan\s+a\s+ha|ukjent|uventet|ikke\s+har\s+bedt)\b"
             r"|\b(?:ukjent|uventet|rar|merkelig|mystisk)e?\s+kode\b"
