@@ -214,7 +214,9 @@ class ActionStartRequest(Action):
     ) -> List[EventType]:
         intent, _ = latest_intent(tracker)
         if intent not in KIND_BY_INTENT:
-            intent = "request_access"
+            # «ja» to the request an answer offered (actions/answers.py, slot offered_request)
+            offered = tracker.get_slot("offered_request")
+            intent = offered if offered in KIND_BY_INTENT else "request_access"
         kind = KIND_BY_INTENT[intent]
         events = reset_events(tracker) + [SlotSet("request_kind", kind)]
         if kind == "status":

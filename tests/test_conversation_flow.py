@@ -138,3 +138,45 @@ def test_small_talk_inside_a_form_asks_only_the_forms_question(assistant, form):
         assert "noe mer jeg kan hjelpe med" not in reply and "Spør meg" not in reply
     assert "«avbryt»" in replies[3] and "ikke ferdige" in replies[3]
     assert "avbrutt" in replies[4]
+
+
+# --- Issue 18: specific answers, questions about rights, someone else's data ---------------
+
+
+def test_a_question_about_access_is_answered_then_offered_and_yes_starts_it(assistant):
+    replies = turns(assistant, '/request_access{"question":"how"}', "/affirm")
+    assert "skriftlig og underskrevet" in replies[0]
+    assert "«Registrer ekstra persondata»" in replies[0]
+    assert "Vil du det?" in replies[0]
+    assert "bekrefte hvem du er" not in replies[0]  # no form started for a question
+    assert "bekrefte hvem du er" in replies[1]  # «ja» starts the access request
+
+
+def test_no_to_the_offered_request_starts_nothing(assistant):
+    replies = turns(assistant, '/request_erasure{"question":"how"}', "/deny")
+    assert "kan vi ikke slette" in replies[0]
+    assert "noe annet" in replies[1] and "bekrefte hvem du er" not in replies[1]
+
+
+def test_a_specific_question_in_words_gets_its_answer(assistant):
+    replies = turns(assistant, "Eg sende ein søknad om å bli kunde i fjor, har de framleis den?")
+    assert "3 måneder" in replies[0]
+
+
+def test_an_unsolicited_code_gets_advice_and_no_new_code(assistant):
+    replies = turns(assistant, '/request_status{"policy_topic":"unsolicited_code"}', "/deny")
+    assert "Ikke gi koden til noen" in replies[0]
+    assert "bekrefte hvem du er" not in replies[0]
+    assert "Hvilken e-postadresse" not in replies[0]  # no status form, so no code is sent
+
+
+def test_a_deceased_relatives_data_is_no_erasure_of_the_askers_own(assistant):
+    replies = turns(assistant, '/request_erasure{"situation":"deceased"}')
+    assert "Kondolerer" in replies[0] and "dokumentasjon" in replies[0]
+    assert "bekrefte hvem du er" not in replies[0]
+
+
+def test_an_english_customer_gets_the_not_covered_answer_in_english(assistant):
+    replies = turns(assistant, '/ask_sharing{"language":"en","policy_topic":"storage"}')
+    assert "does not say anything about where the data is stored" in replies[0]
+    assert not NORWEGIAN.findall(replies[0].replace("KL Miljøvarme", "")), replies[0]

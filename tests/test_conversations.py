@@ -152,7 +152,8 @@ def rules_in(name: str) -> List[dict]:
 
 
 def digression_answers() -> List[str]:
-    """What the rules say inside a form before going back to it (digressions.yml)."""
+    """What the rules say inside a form before going back to it (digressions.yml), and every
+    policy answer (action_answer_question answers inside a form too, without the offer)."""
     return sorted(
         {
             step["action"]
@@ -161,20 +162,41 @@ def digression_answers() -> List[str]:
             for step in rule["steps"]
             if step.get("action", "").startswith("utter_")
         }
+        | set(retrieval_answers())
     )
 
 
-def policy_answers() -> Dict[str, List[str]]:
-    """Each policy question's rule outside a form: intent -> the actions that answer it."""
-    return {
-        rule["steps"][0]["intent"]: [s["action"] for s in rule["steps"][1:]]
-        for rule in rules_in("policy.yml")
-        if rule["rule"].startswith("answer ")
-    }
+def retrieval_answers() -> List[str]:
+    """The specific answers (utter_ask_<topic>/<question>, domain.yml)."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))
+    return sorted(
+        name for name in domain["responses"] if name.startswith("utter_ask_") and "/" in name
+    )
+
+
+def rule_named(file: str, name: str) -> dict:
+    return next(rule for rule in rules_in(file) if rule["rule"] == name)
+
+
+def or_intents(rule: dict) -> List[str]:
+    return [
+        alt["intent"] for step in rule["steps"] for alt in step.get("or", []) if "intent" in alt
+    ]
 
 
 def offers() -> List[str]:
-    return sorted({actions[-1] for actions in policy_answers().values() if len(actions) > 1})
+    """Every response offered after an answer (actions/answers.py)."""
+    from actions import answers
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))
+    found = set()
+    for name in retrieval_answers():
+        offer, _, _ = answers.offer_for(name[len("utter_") :], domain["responses"])
+        if offer:
+            found.add(offer)
+    for intent in answers.REQUEST_ANSWERS:
+        found.add(answers.request_offer(intent, domain["responses"])[0])
+    return sorted(found)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -188,34 +210,41 @@ def test_inside_a_form_an_answer_asks_no_question_of_its_own(dialogue, response,
     assert not answer.get("buttons")
 
 
-@pytest.mark.parametrize("intent", sorted(policy_answers()))
-def test_outside_a_form_the_answer_offers_more_where_there_is_more(dialogue, intent):
+@pytest.mark.parametrize("answer", retrieval_answers())
+def test_outside_a_form_the_answer_is_followed_by_an_offer_that_is_a_question(dialogue, answer):
+    """After each answer: «Vil du vite mer?» where there is more (and «ja» gives it), the
+    request the answer is about, or the request buttons; the offer is a question."""
+    from actions import answers
+
     domain, _ = dialogue
-    answer, *rest = policy_answers()[intent]
-    if f"{answer}_more" not in domain.responses:
+    key = answer[len("utter_") :]
+    offer, kind, request = answers.offer_for(key, domain.responses)
+    if offer is None:
+        assert kind == "none"
         return
-    (offer,) = rest
-    assert offer.startswith("utter_offer_"), offer
     for language in LANGUAGES:
         text = variation(domain, offer, {"language": language})["text"]
         assert text.endswith("?"), text
-    more = {
-        "steps": [
-            {"action": answer},
-            {"action": offer},
-            {"intent": "affirm"},
-            {"action": f"{answer}_more"},
-        ]
-    }
-    assert any(rule["steps"] == more["steps"] for rule in rules_in("policy.yml")), intent
+    if kind == "more":
+        assert answers.more_for(key, domain.responses) in domain.responses, key
+    if kind == "request":
+        assert request in {
+            "request_access",
+            "request_erasure",
+            "request_correction",
+            "request_portability",
+        }
 
 
-def test_the_answers_inside_a_form_are_the_answers_outside_without_the_offer():
-    """The answer's text is written once: outside a form the offer is a response of its own."""
-    outside = {actions[0] for actions in policy_answers().values()}
-    inside = set(digression_answers())
-    assert outside <= inside, outside - inside
-    assert not inside & set(offers())
+def test_inside_each_form_the_policy_questions_are_answered_as_outside():
+    """One rule per form answers the seven topics with the action that answers them outside."""
+    outside = rule_named("policy.yml", "answer a policy question")
+    assert {"action": "action_answer_question"} in outside["steps"]
+    for form in ("rights_form", "opt_out_form", "complaint_form"):
+        inside = rule_named("digressions.yml", f"a policy question inside {form}")
+        assert or_intents(inside) == or_intents(outside), form
+        assert {"action": "action_answer_question"} in inside["steps"], form
+        assert inside["steps"][-1] == {"active_loop": form}
 
 
 @pytest.mark.parametrize("response", sorted({*digression_answers(), *offers()}))
@@ -332,21 +361,38 @@ def test_every_unanswered_topic_says_where_to_ask(dialogue):
 
     domain, _ = dialogue
     for variant in domain.responses["utter_policy_topic"]:
-        values = [c["value"] for c in variant.get("condition", [])]
-        if values == ["chat"]:
+        conditions = {c["name"]: c["value"] for c in variant.get("condition", [])}
+        topic = conditions.get("policy_topic")
+        if topic == "chat":
             continue
-        assert COMPANY_PHONE in variant["text"] and COMPANY_EMAIL in variant["text"], values
-        assert "ikke noe" in variant["text"] or "nevner ikke" in variant["text"], values
+        assert COMPANY_PHONE in variant["text"] and COMPANY_EMAIL in variant["text"], topic
+        if topic == "unsolicited_code":
+            continue  # security advice, not a policy topic (test_policy_answers checks it)
+        silent = ("ikke noe", "nevner ikke", "does not say", "does not name")
+        assert any(s in variant["text"] for s in silent), topic
+
+
+@pytest.mark.parametrize("topic", ["cookies", "breach", "storage", "unsolicited_code", "chat"])
+def test_an_english_customer_gets_the_topic_in_english(dialogue, topic):
+    domain, _ = dialogue
+    english = variation(domain, "utter_policy_topic", {"policy_topic": topic, "language": "en"})
+    norwegian = variation(domain, "utter_policy_topic", {"policy_topic": topic})
+    assert english["text"] != norwegian["text"]
+    assert not re.findall(r"\b(?:og|er|du|vi|deg|ikke|hva|til|eller)\b", english["text"])
 
 
 def test_topic_values_match_the_slot(dialogue):
+    from bot.nlp import situations
+
     domain, _ = dialogue
     slot = next(s for s in domain.slots if s.name == "policy_topic")
     data = load_data(str(ROOT / "data" / "nlu" / "topics.yml"))
-    assert set(data.entity_synonyms.values()) <= set(slot.values)
+    patterns = {name for name, _ in situations._TOPICS}
+    assert set(data.entity_synonyms.values()) | patterns <= set(slot.values)
     conditioned = {
         c["value"]
         for variant in domain.responses["utter_policy_topic"]
         for c in variant.get("condition", [])
+        if c["name"] == "policy_topic"
     }
     assert conditioned == set(slot.values) - {"none", "__other__"}

@@ -182,7 +182,7 @@ async def test_the_code_question_after_a_policy_answer_claims_no_new_code(state)
         action("rights_form"),
         action("action_listen"),
         user("hvor lenge lagrer dere opplysningene?", "ask_retention"),
-        action("utter_ask_retention"),
+        action("action_answer_question"),
         {"event": "bot", "text": "..."},
         action("rights_form"),  # the form comes back (its validation runs without a message)
     ]
@@ -199,7 +199,7 @@ async def test_an_expired_code_is_still_expired_after_a_policy_answer():
     events = [
         action("action_listen"),
         user("hvem deler dere opplysningene med?", "ask_sharing"),
-        action("utter_ask_sharing"),
+        action("action_answer_question"),
         action("rights_form"),
     ]
     found, _ = await validate(tracker("expired", slots, events))

@@ -37,9 +37,9 @@ ENGLISH_RESPONSES = (
             "sharing",
             "marketing",
         )
-        for more in ("", "_more")
+        for more in ("/overview", "_more")
     ]
-    + ["utter_ask_rights", "utter_ask_contact", "utter_ask_complaint"]
+    + ["utter_ask_rights/overview", "utter_ask_contact", "utter_ask_complaint"]
 )
 
 

@@ -1,0 +1,251 @@
+"""Answers to questions about the policy: which specific answer, and what to offer next.
+
+Each policy topic is a retrieval intent (data/nlu/answers.yml): the catalog intent
+(``ask_retention``) with the question as its sub-intent (``ask_retention/applications``),
+whose answer is the response ``utter_ask_retention/applications`` (domain.yml). The intent
+classifier names the topic; the ResponseSelector (config.yml) names the question.
+``choose_answer`` decides from that NLU output alone:
+
+* a button payload (``/ask_rights``) or no selector prediction: the topic's overview;
+* the selector's best question under the topic the classifier chose;
+* the selector's best question under another topic, when it is sure (``CROSS_TOPIC``): a
+  question about surveys may be classified ``ask_legal_basis`` or ``ask_purposes``;
+* a question about how a right works that the classifier took for the request
+  («hvordan ber jeg om registerutdrag?» is ``request_access``): the right's answer
+  (``ask_rights/...``), then the request is offered, never started.
+
+Outside a form the answer is followed by what fits next (``offer_for``): «Vil du vite mer?»
+(slot answer_offer = more; «ja» gives ``action_answer_more``), the request the answer is about
+(answer_offer = request; «ja» starts it, data/rules/policy.yml), or the request buttons. Inside
+a form the answer comes alone: the form asks its own question next.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+# the policy topics that are retrieval intents (each has at least `<topic>/overview`)
+TOPICS = (
+    "ask_data_collected",
+    "ask_purposes",
+    "ask_legal_basis",
+    "ask_retention",
+    "ask_sharing",
+    "ask_rights",
+    "ask_marketing",
+)
+# the selector's confidence above which its question is taken under another topic
+CROSS_TOPIC = 0.6
+# a question about a request (question = how): the answers that may fit, the first by default
+REQUEST_ANSWERS: Dict[str, Tuple[str, ...]] = {
+    "request_access": (
+        "ask_rights/access_how",
+        "ask_rights/access_written",
+        "ask_rights/access_id",
+        "ask_rights/envelope",
+        "ask_rights/by_letter",
+        "ask_rights/company",
+    ),
+    "request_erasure": ("ask_rights/erasure_limits", "ask_retention/invoices"),
+    "request_correction": ("ask_rights/correction",),
+    "request_restriction": ("ask_rights/objection_vs_restriction",),
+    "request_objection": ("ask_rights/objection_vs_restriction", "ask_marketing/object"),
+    "request_portability": ("ask_rights/portability",),
+}
+# the request an answer is about: offered after it («ja» starts it)
+OFFERED_REQUEST = {
+    "ask_rights/access_how": "request_access",
+    "ask_rights/access_written": "request_access",
+    "ask_rights/access_id": "request_access",
+    "ask_rights/envelope": "request_access",
+    "ask_rights/by_letter": "request_access",
+    "ask_rights/company": "request_access",
+    "ask_rights/erasure_limits": "request_erasure",
+    "ask_retention/former_customers": "request_erasure",
+    "ask_rights/correction": "request_correction",
+    "ask_rights/portability": "request_portability",
+}
+# someone else's data (slot situation): data/rules/topics.yml
+SITUATIONS = ("deceased", "contact_person", "company")
+# answers after which the customer chooses among requests (buttons, no «ja» to take)
+CHOOSE_REQUEST = {
+    "ask_rights/overview": "utter_offer_requests",
+    "ask_rights/objection_vs_restriction": "utter_offer_request_objection",
+}
+# answers with nothing more to offer
+NO_OFFER = {
+    "ask_marketing/object",
+    "ask_marketing/channels",
+    "ask_legal_basis/marketing",
+}
+
+
+def topic_of(key: str) -> str:
+    return key.split("/", 1)[0]
+
+
+def ranking_of(parse: Dict[str, Any]) -> List[Tuple[str, float]]:
+    """(ask_<topic>/<question>, confidence), best first, from the ResponseSelector."""
+    selector = (parse.get("response_selector") or {}).get("default") or {}
+    ranking = selector.get("ranking") or []
+    found = [
+        (r.get("intent_response_key") or "", float(r.get("confidence") or 0.0)) for r in ranking
+    ]
+    found = [(key, conf) for key, conf in found if "/" in key]
+    if not found:
+        top = (selector.get("response") or {}).get("intent_response_key")
+        if top and "/" in top:
+            found = [(top, float(selector["response"].get("confidence") or 0.0))]
+    return found
+
+
+def choose_answer(parse: Dict[str, Any], question: Optional[str] = None) -> Optional[str]:
+    """The answer (``ask_<topic>/<question>``) for a message's NLU output, or None when the
+    message is no question about the policy."""
+    intent = (parse.get("intent") or {}).get("name") or ""
+    text = (parse.get("text") or "").strip()
+    payload = text.startswith("/")
+    ranking = [] if payload else ranking_of(parse)
+    if intent in TOPICS:
+        if ranking:
+            best, confidence = ranking[0]
+            if topic_of(best) == intent:
+                return best
+            if topic_of(best) in TOPICS and confidence >= CROSS_TOPIC:
+                return best
+            under = [key for key, _ in ranking if topic_of(key) == intent]
+            if under:
+                return under[0]
+        return f"{intent}/overview"
+    if intent in REQUEST_ANSWERS and question == "how":
+        allowed = REQUEST_ANSWERS[intent]
+        fitting = [key for key, _ in ranking[:5] if key in allowed]
+        return fitting[0] if fitting else allowed[0]
+    return None
+
+
+def offer_for(key: str, responses: Dict[str, Any]) -> Tuple[Optional[str], str, Optional[str]]:
+    """(offer response, answer_offer, offered request) after the answer ``key``."""
+    if key in OFFERED_REQUEST:
+        request = OFFERED_REQUEST[key]
+        return f"utter_offer_{request}", "request", request
+    if key in CHOOSE_REQUEST:
+        return CHOOSE_REQUEST[key], "none", None
+    if key in NO_OFFER:
+        return None, "none", None
+    if key == "ask_sharing/overview":
+        return "utter_offer_suppliers", "more", None
+    if more_for(key, responses):
+        return "utter_offer_more", "more", None
+    return None, "none", None
+
+
+def request_offer(intent: str, responses: Dict[str, Any]) -> Tuple[str, str, Optional[str]]:
+    """(offer, answer_offer, offered request) after a question about the request ``intent``:
+    «ja» starts it, or buttons where the customer chooses (objection or restriction)."""
+    if f"utter_offer_{intent}" in responses and intent != "request_objection":
+        return f"utter_offer_{intent}", "request", intent
+    return "utter_offer_request_objection", "none", None
+
+
+def more_for(key: str, responses: Dict[str, Any]) -> Optional[str]:
+    """What «ja, mer» gives after the answer ``key``: the topic's details after its overview
+    (``utter_ask_<topic>_more``), the overview after a specific answer."""
+    topic = topic_of(key)
+    if key.endswith("/overview"):
+        more = f"utter_{topic}_more"
+        return more if more in responses else None
+    if key == "ask_sharing/suppliers":
+        return f"utter_{topic}/overview"
+    overview = f"utter_{topic}/overview"
+    return overview if overview in responses else None
+
+
+def _responses(domain: DomainDict) -> Dict[str, Any]:
+    return domain.get("responses") or {}
+
+
+def _in_form(tracker: Tracker) -> bool:
+    return bool((tracker.active_loop or {}).get("name"))
+
+
+class ActionAnswerQuestion(Action):
+    """The specific answer to a policy question, then (outside a form) the offer."""
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        responses = _responses(domain)
+        parse = tracker.latest_message or {}
+        intent = (parse.get("intent") or {}).get("name") or ""
+        situation = None if _in_form(tracker) else tracker.get_slot("situation")
+        if situation in SITUATIONS:
+            return self.someone_else(dispatcher, situation, intent)
+        key = choose_answer(parse, tracker.get_slot("question"))
+        if key is None or f"utter_{key}" not in responses:
+            key = f"{intent}/overview" if intent in TOPICS else "ask_rights/overview"
+        dispatcher.utter_message(response=f"utter_{key}")
+        events: List[EventType] = [SlotSet("answer_key", key)]
+        if _in_form(tracker):
+            return events + [SlotSet("answer_offer", "none"), SlotSet("offered_request", None)]
+        offer, kind, request = offer_for(key, responses)
+        if intent in REQUEST_ANSWERS:
+            # «hvordan sletter jeg ...?»: the erasure it asked about is offered, not started
+            offer, kind, request = request_offer(intent, responses)
+        if offer:
+            dispatcher.utter_message(response=offer)
+        return events + [SlotSet("answer_offer", kind), SlotSet("offered_request", request)]
+
+    @staticmethod
+    def someone_else(
+        dispatcher: CollectingDispatcher, situation: str, intent: str
+    ) -> List[EventType]:
+        """Someone else's data: the route that fits, never the asker's own request."""
+        if situation == "company":
+            # the policy's rule for companies; the request the message named is offered
+            request = intent if intent in REQUEST_ANSWERS else "request_access"
+            dispatcher.utter_message(response="utter_ask_rights/company")
+            dispatcher.utter_message(response=f"utter_offer_{request}")
+            key = "ask_rights/company"
+        elif situation == "contact_person":
+            # a correction of the company's contact person, not an erasure of the company
+            request = "request_correction"
+            dispatcher.utter_message(response="utter_situation")
+            dispatcher.utter_message(response="utter_offer_request_correction")
+            key = "situation/contact_person"
+        else:
+            # a deceased relative: by letter with proof, nothing in this chat
+            dispatcher.utter_message(response="utter_situation")
+            return [
+                SlotSet("answer_key", "situation/deceased"),
+                SlotSet("answer_offer", "none"),
+                SlotSet("offered_request", None),
+            ]
+        return [
+            SlotSet("answer_key", key),
+            SlotSet("answer_offer", "request"),
+            SlotSet("offered_request", request),
+        ]
+
+
+class ActionAnswerMore(Action):
+    """«ja» to «Vil du vite mer?»: the details of the answer just given."""
+
+    def name(self) -> str:
+        return "action_answer_more"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        key = tracker.get_slot("answer_key") or ""
+        more = more_for(key, _responses(domain)) if key else None
+        dispatcher.utter_message(response=more or "utter_anything_else")
+        return []

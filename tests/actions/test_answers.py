@@ -1,0 +1,232 @@
+"""The answer to a policy question is chosen from the NLU output (actions/answers.py), and
+what the message is about beyond its intent is found by patterns (bot/nlp/situations.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answers
+from bot.nlp import situations
+from tests.support.servers import ROOT
+
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def parse(text: str, intent: str, *ranking) -> dict:
+    return {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "response_selector": {
+            "all_retrieval_intents": list(answers.TOPICS),
+            "default": {
+                "response": {},
+                "ranking": [{"intent_response_key": k, "confidence": c} for k, c in ranking],
+            },
+        },
+    }
+
+
+def run(action, text, intent, *ranking, slots=None, loop=None):
+    slots = {"language": "nb", **(slots or {})}
+    tracker = Tracker(
+        "t",
+        slots,
+        parse(text, intent, *ranking),
+        [],
+        False,
+        None,
+        {"name": loop} if loop else {},
+        "action_listen",
+    )
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, DOMAIN))
+    said = [m["response"] for m in dispatcher.messages]
+    return said, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_a_button_payload_gets_the_overview():
+    assert answers.choose_answer({"text": "/ask_rights", "intent": {"name": "ask_rights"}}) == (
+        "ask_rights/overview"
+    )
+    said, _ = run(answers.ActionAnswerQuestion(), "/ask_rights", "ask_rights")
+    assert said == ["utter_ask_rights/overview", "utter_offer_requests"]
+
+
+def test_no_selector_prediction_gets_the_overview():
+    assert answers.choose_answer(
+        {"text": "hva med oppbevaring", "intent": {"name": "ask_retention"}}
+    ) == ("ask_retention/overview")
+
+
+def test_the_selectors_question_under_the_chosen_topic():
+    got = answers.choose_answer(
+        parse("har de framleis søknaden?", "ask_retention", ("ask_retention/applications", 0.8))
+    )
+    assert got == "ask_retention/applications"
+
+
+def test_another_topics_question_only_when_the_selector_is_sure():
+    sure = parse("gjør dere kundeundersøkelser?", "ask_legal_basis", ("ask_purposes/surveys", 0.9))
+    assert answers.choose_answer(sure) == "ask_purposes/surveys"
+    unsure = parse(
+        "x", "ask_legal_basis", ("ask_purposes/surveys", 0.4), ("ask_legal_basis/invoicing", 0.3)
+    )
+    assert answers.choose_answer(unsure) == "ask_legal_basis/invoicing"
+
+
+def test_a_request_without_a_how_question_gets_no_answer():
+    assert answers.choose_answer(parse("jeg vil ha innsyn", "request_access")) is None
+
+
+def test_a_how_question_about_access_is_answered_and_the_request_offered_not_started():
+    said, slots = run(
+        answers.ActionAnswerQuestion(),
+        "Hvordan ber jeg om registerutdrag?",
+        "request_access",
+        ("ask_rights/access_written", 0.5),
+        slots={"question": "how"},
+    )
+    assert said == ["utter_ask_rights/access_written", "utter_offer_request_access"]
+    assert slots["answer_offer"] == "request" and slots["offered_request"] == "request_access"
+
+
+def test_a_how_question_about_erasure_offers_the_erasure():
+    said, slots = run(
+        answers.ActionAnswerQuestion(),
+        "hva kan dere ikke slette?",
+        "request_erasure",
+        slots={"question": "how"},
+    )
+    assert said == ["utter_ask_rights/erasure_limits", "utter_offer_request_erasure"]
+    assert slots["offered_request"] == "request_erasure"
+
+
+def test_inside_a_form_the_answer_comes_alone():
+    said, slots = run(
+        answers.ActionAnswerQuestion(),
+        "hvor lenge lagres søknader?",
+        "ask_retention",
+        ("ask_retention/applications", 0.9),
+        loop="rights_form",
+    )
+    assert said == ["utter_ask_retention/applications"]
+    assert slots["answer_offer"] == "none"
+
+
+@pytest.mark.parametrize(
+    "situation,said,offered",
+    [
+        ("deceased", ["utter_situation"], None),
+        (
+            "contact_person",
+            ["utter_situation", "utter_offer_request_correction"],
+            "request_correction",
+        ),
+        ("company", ["utter_ask_rights/company", "utter_offer_request_erasure"], "request_erasure"),
+    ],
+)
+def test_someone_elses_data_is_never_the_askers_own_request(situation, said, offered):
+    got, slots = run(
+        answers.ActionAnswerQuestion(), "…", "request_erasure", slots={"situation": situation}
+    )
+    assert got == said
+    assert slots["offered_request"] == offered
+
+
+def test_more_after_an_overview_is_the_details_and_after_a_specific_answer_the_overview():
+    responses = DOMAIN["responses"]
+    assert answers.more_for("ask_retention/overview", responses) == "utter_ask_retention_more"
+    assert (
+        answers.more_for("ask_retention/applications", responses) == "utter_ask_retention/overview"
+    )
+    assert answers.offer_for("ask_sharing/overview", responses)[0] == "utter_offer_suppliers"
+    assert answers.more_for("ask_sharing/overview", responses) == "utter_ask_sharing_more"
+
+
+def test_every_answer_the_action_can_choose_exists_in_both_languages():
+    keys = set(answers.OFFERED_REQUEST) | {k for ks in answers.REQUEST_ANSWERS.values() for k in ks}
+    keys |= {f"{t}/overview" for t in answers.TOPICS}
+    for key in keys:
+        variants = DOMAIN["responses"][f"utter_{key}"]
+        languages = {c["value"] for v in variants for c in v.get("condition", [])}
+        assert "en" in languages, key
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hvordan ber jeg om registerutdrag? Må det være skriftlig?",
+        "Hva skal jeg skrive på konvolutten?",
+        "Korleis ber eg om innsyn?",
+        "Må eg legge ved kopi av ID?",
+        "Hva er forskjellen på å protestere og å begrense?",
+        "Vent litt, hva er det dere IKKE kan slette?",
+        "Kan dere slette alt om meg selv om jeg har en ubetalt faktura?",
+        "Jeg har ikke internett, hvordan får jeg vite hva dere vet om meg?",
+        "How do I ask for a copy of my data?",
+    ],
+)
+def test_a_question_about_a_right_is_recognised(text):
+    assert situations.asks_how(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jeg vil ha innsyn",
+        "slett meg",
+        "Kan jeg få innsyn?",
+        "Jeg vil ha innsyn, hvordan gjør jeg det?",
+        "stopp reklame på sms",
+        "eg vil ha ein kopi av opplysningane mine",
+        "I want my data deleted",
+    ],
+)
+def test_a_request_is_no_question(text):
+    assert not situations.asks_how(text)
+
+
+@pytest.mark.parametrize(
+    "text,situation",
+    [
+        ("Min mor døde i sommer, hvordan får jeg slettet opplysningene hennes?", "deceased"),
+        ("far min gikk bort, kan dere slette kontoen hans", "deceased"),
+        ("My father passed away, what happens to his account?", "deceased"),
+        ("Kan dere fjerne den gamle kontaktpersonen vår?", "contact_person"),
+        ("kontaktpersonen vår har sluttet", "contact_person"),
+        ("Vi er et aksjeselskap, hvem hos oss kan be om innsyn?", "company"),
+        ("me er eit borettslag og vil ha innsyn", "company"),
+        ("slett meg", None),
+        ("Jeg vil endre adressen min", None),
+    ],
+)
+def test_someone_elses_data_is_recognised(text, situation):
+    assert situations.situation_of(text) == situation
+
+
+@pytest.mark.parametrize(
+    "text,topic",
+    [
+        ("Jeg fikk en kode på sms som jeg ikke ba om", "unsolicited_code"),
+        ("eg fekk ein kode eg ikkje bad om", "unsolicited_code"),
+        ("I got a code I didn't ask for", "unsolicited_code"),
+        ("Hvor er dataene mine lagret? I Norge eller i USA?", "storage"),
+        ("Where is my data stored?", "storage"),
+        ("Overfører dere opplysninger utenfor EØS?", "transfer"),
+        ("Bruker dere automatiske avgjørelser om meg?", "automated"),
+        ("driver dere med profilering?", "automated"),
+        ("Ringer dere folk med telefonsalg?", "telemarketing"),
+        ("Har dere databehandleravtale med leverandørene?", "processor"),
+        ("Hvor lenge er dataene mine lagret?", None),
+        ("hvor lenge lagrer dere opplysningene", None),
+        ("jeg fikk ikke koden", None),
+        ("koden er 123456", None),
+    ],
+)
+def test_silent_topics_that_need_patterns_are_recognised(text, topic):
+    assert situations.topic_of(text) == topic
