@@ -170,21 +170,48 @@ def customers_import(
         typer.echo(f"Kept marketing {channel} off for {number}: {why}.")
 
 
+def get_by_reference_checked(s: Any, reference: str, number: str) -> str:
+    """The ticket's reference, when it is this customer's (RequestError otherwise)."""
+    from bot.register.requests import RequestError, get_by_reference
+
+    ticket = get_by_reference(s, reference)
+    if ticket is None or ticket.customer_number != str(number):
+        raise RequestError(f"{reference} is not a request of customer {number}")
+    return ticket.reference
+
+
 @customers_app.command("export")
 def customers_export(
     number: str,
     format: str = typer.Option("json", "--format", help="json or csv"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="file (mode 0600)"),
+    request: Optional[str] = typer.Option(
+        None, "--request", help="the access/portability ticket this extract answers"
+    ),
+    via: str = typer.Option(
+        "post", "--via", help="with --request: post, email, handed or secure_link"
+    ),
+    actor: str = typer.Option(os.environ.get("USER", "staff"), "--actor"),
 ) -> None:
-    """The access extract / portability package: all data held, with the policy's facts."""
+    """The access extract / portability package: all data held, with the policy's facts.
+    With --request, the ticket records how the extract goes to the customer."""
+    from bot.register.casework import record_delivery
     from bot.register.customers import export_customer
     from bot.register.db import session_scope
+    from bot.register.requests import RequestError
 
+    if format not in ("json", "csv"):
+        _fail("--format must be json or csv")
     try:
         with session_scope() as s:
             data = export_customer(s, number)
+            if request:
+                ticket = get_by_reference_checked(s, request, number)
+                record_delivery(s, ticket, via=via, format=format, actor=actor)
     except LookupError:
         _fail(f"No customer with number {number}.")
+    except RequestError as exc:
+        _fail(f"Nothing exported: {exc}.")
     if format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)

@@ -8,6 +8,8 @@ inbox and the channels only call these and format the result.
   covering marketing, surveys, analyses or all; the exports for those purposes leave the
   customer out (``customers_for_purpose``, ``suppressions.export_rows``) until staff lift
   it with a recorded decision.
+- ``record_delivery``: how an access or portability extract went to the customer (post,
+  e-mail, handed over), on the ticket and in the audit log.
 """
 
 from __future__ import annotations
@@ -322,3 +324,38 @@ def customers_for_purpose(
                 continue
         found.append(customer)
     return found
+
+
+# --- access and portability -------------------------------------------------------------
+
+DELIVERY_WAYS = ("post", "email", "handed", "secure_link")
+
+
+@dataclass(frozen=True)
+class Delivered:
+    reference: str
+    via: str
+    format: str
+
+
+def record_delivery(s: Session, reference: str, *, via: str, format: str, actor: str) -> Delivered:
+    """The extract of an access or portability ticket was made (``klbot customers export``)
+    and goes to the customer ``via``: the ticket records how, the audit log when and by
+    whom. The ticket stays open until staff close it (they send it first)."""
+    request = _require(s, reference)
+    _workable(request, ("access", "portability"), "an access or portability request")
+    if via not in DELIVERY_WAYS:
+        raise RequestError(f"--via takes {', '.join(DELIVERY_WAYS)}")
+    details = dict(request.details or {})
+    details["delivery"] = {"via": via, "format": format, "at": utcnow().isoformat()}
+    request.details = details
+    audit.record(
+        s,
+        actor=actor,
+        action="deliver",
+        entity="request",
+        entity_id=request.reference,
+        reason=f"extract ({format}) made for delivery by {via}",
+        changes={"via": via, "format": format},
+    )
+    return Delivered(request.reference, via, format)

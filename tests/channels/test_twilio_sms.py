@@ -147,7 +147,8 @@ def test_hjelp_says_what_the_number_is(channels):
         messages = twiml_messages(post_sms(channels, word, random_number()))
         assert_sms_sized(messages)
         text = " ".join(messages)
-        assert "KL Miljøvarme" in text and "personvern" in text.lower()
+        assert "KL Miljøvarme" in text
+        assert ("privacy" if word == "help" else "personvern") in text.lower()  # its language
         assert "63 85 88 70" in text and "biokjell@miljovarme.no" in text
 
 

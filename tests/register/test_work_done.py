@@ -577,3 +577,19 @@ def test_the_receipts_address_goes_once_it_is_delivered(register):
     with session_scope(register) as s:
         assert s.get(OutboxMessage, message.id).to == outbox.SENT_TO_ERASED
         assert s.get(OutboxMessage, other.id).to == "ola.nordmann@example.no"
+
+
+# --- access and portability -------------------------------------------------------------
+
+
+def test_the_access_ticket_records_how_the_extract_was_delivered(register, tmp_path):
+    ref = submit(register).reference  # Ola, 10002
+    out = tmp_path / "utdrag.json"
+    cli(register, "customers", "export", "10002", "-o", str(out), "--request", ref, "--via", "post")
+    with session_scope(register) as s:
+        ticket = requests.get_by_reference(s, ref)
+        assert ticket.details["delivery"]["via"] == "post"
+        assert any(e.action == "deliver" for e in requests.history(s, ref))
+    wrong = cli(register, "customers", "export", "10001", "--request", ref, check=False)
+    assert wrong.returncode != 0 and "not a request of customer 10001" in wrong.stderr
+    assert "deliver" in cli(register, "requests", "show", ref).stdout
