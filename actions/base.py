@@ -30,7 +30,13 @@ T = TypeVar("T")
 TRUSTED_CHANNELS = {"twilio_sms", "telegram"}
 
 # The intent groups and how sure the NLU must be: actions/turns.py (one place).
-from actions.turns import INTERRUPTING_INTENTS, Reading, read  # noqa: E402,F401
+from actions.turns import (  # noqa: E402,F401
+    FREE_TEXT_SLOTS,
+    INTERRUPTING_INTENTS,
+    Reading,
+    cancels,
+    read,
+)
 
 # Slots one request uses; all are cleared when it ends or is cancelled. (``challenge_id`` is
 # kept for the session: the register allows one new code a minute per conversation and then
@@ -168,16 +174,18 @@ def entity_values(tracker: Tracker, entity: str) -> List[str]:
 def is_interruption(tracker: Tracker, *, free_text: bool = False) -> bool:
     """Is the latest message something other than an answer to the form's question?
     (actions.turns.read decides.)"""
-    return read(tracker.latest_message, free_text=free_text) is not Reading.ANSWER
+    form = (tracker.active_loop or {}).get("name")
+    return read(tracker.latest_message, free_text=free_text, form=form) is not Reading.ANSWER
 
 
 def wants_to_stop(tracker: Tracker, intents: Tuple[str, ...] = ("cancel", "deny")) -> bool:
     """Is the latest message a plain «nei, glem det» (read as one of ``intents``), with no
     contact point and no word about a code in it? Then it stops the form, like «avbryt»."""
     intent, _ = latest_intent(tracker)
-    if intent not in intents:
+    text = latest_text(tracker)
+    if intent not in intents and not cancels(text):  # «hmm, nei forresten, jeg lar det være»
         return False
-    return not CODE_WORDS.search(latest_text(tracker)) and contact_in_message(tracker) is None
+    return not CODE_WORDS.search(text) and contact_in_message(tracker) is None
 
 
 def resumed_after_digression(tracker: Tracker) -> bool:

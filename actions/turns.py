@@ -93,12 +93,87 @@ QUESTION_START = re.compile(
 )
 
 
+# A cancel in other words: «hmm, nei forresten, jeg lar det være», «glem det», «drit i det».
+CANCEL_WORDS = re.compile(
+    r"\b(?:avbryt\w*|(?:jeg |eg |æ )?lar (?:det|det hele|dette) (?:være|vere|vera)|"
+    r"la (?:det|dette) (?:være|vere)|glem det|gløym det|drit i det|dropp det|"
+    r"nei,? forresten|nei,? førresten|ombestemt meg|trekker (?:den|det|forespørselen)|"
+    r"(?:ikke|ikkje) likevel|(?:ikke|ikkje) allikevel|never ?mind|forget it|^\s*cancel|"
+    r"changed my mind|skip it|don'?t bother)\b",
+    re.IGNORECASE,
+)
+# An opt-out in any dialect: marketing named, with a stop or a «do not use»
+# («kan eg be dokker om å ikkje bruke opplysningane mine til marknadsføring»).
+MARKETING_WORDS = re.compile(
+    r"reklame|markedsf[øo]ring|marknadsf[øo]ring|nyhetsbrev|tilbod|salgsmeld|"
+    r"marketing|newsletter|advert",
+    re.IGNORECASE,
+)
+STOP_WORDS = re.compile(
+    r"\b(?:stopp\w*|stopp|stans\w*|slutt\w*|avslutt\w*|reserver\w*|meld\w* (?:meg )?av|"
+    r"(?:ikke|ikkje|itj|ikkj|aldri|ingen|ingi|inga|slepp|slipp\w*)|not|no more|stop\w*|"
+    r"unsubscri\w*|opt.?out)\b",
+    re.IGNORECASE,
+)
+# Questions ask with a question word; «kan dere slette meg?» is a request, not a question.
+WH_QUESTION = re.compile(
+    r"(?:^|[,.!:;]\s*|\bvent(?: litt)?\s*,?\s*)(?:hvordan|korleis|koss|kossen|hvor|kor|hva|"
+    r"kva|ka|hvem|kven|kem|hvorfor|kvifor|korfor|når|how|where|what|who|why|when)\b",
+    re.IGNORECASE,
+)
+# The steps where any words can be the value (what to restrict, the complaint, a new name)
+FREE_TEXT_SLOTS = frozenset(
+    {"request_details", "complaint_text", "correction_value", "contact_point"}
+)
+
+
 class Reading(str, Enum):
     ANSWER = "answer"  # the form takes it as its step's value
     QUESTION = "question"  # answered by an in-form rule; the step resumes
     CANCEL = "cancel"
     DECLINE = "decline"  # a no to an offer
     SWITCH = "switch"  # another request
+    OPT_OUT = "opt_out"  # a switch to the opt-out, whatever the NLU took it for
+
+
+def cancels(text: str) -> bool:
+    return bool(CANCEL_WORDS.search(text))
+
+
+def asks_opt_out(text: str) -> bool:
+    return bool(MARKETING_WORDS.search(text) and STOP_WORDS.search(text)) and "?" not in text
+
+
+# Intents the NLU gives a question it did not recognise as one (besides a request's)
+UNREAD_QUESTION_INTENTS = (REQUEST_INTENTS - {"request_status"}) | ANSWER_INTENTS | FALLBACK_INTENTS
+
+
+def asks_about_a_right(message: Dict[str, Any]) -> bool:
+    """A question the NLU read as a request or a value («Vent litt, hva er det dere IKKE kan
+    slette?»): a question word and a question mark, asking rather than starting or
+    answering."""
+    intent = (message.get("intent") or {}).get("name")
+    text = message.get("text") or ""
+    return intent in UNREAD_QUESTION_INTENTS and "?" in text and bool(WH_QUESTION.search(text))
+
+
+def form_turn(
+    message: Dict[str, Any], form: Optional[str], requested: Optional[str]
+) -> Optional[str]:
+    """The value of the ``form_turn`` slot (data/rules/digressions.yml reads it): what a
+    message inside a form is when the intent alone does not say — «question» (a question the
+    NLU took for a request), «cancel» (a cancel in other words), «opt_out» (an opt-out the
+    NLU took for something else); None otherwise, and outside a form."""
+    if not form:
+        return None
+    reading = read(message, free_text=requested in FREE_TEXT_SLOTS, form=form)
+    if reading is Reading.QUESTION and asks_about_a_right(message):
+        return "question"
+    if reading is Reading.CANCEL:
+        return "cancel"
+    if reading is Reading.OPT_OUT:
+        return "opt_out"
+    return None
 
 
 def words(text: str) -> int:
@@ -122,14 +197,31 @@ def declines(text: str, intent: Optional[str]) -> bool:
     )
 
 
-def read(message: Dict[str, Any], *, free_text: bool = False) -> Reading:
+def read(
+    message: Dict[str, Any], *, free_text: bool = False, form: Optional[str] = None
+) -> Reading:
     """What the latest message (Rasa's ``latest_message``: text, intent) is to a form step
-    that wants a value; ``free_text`` when any words could be that value."""
+    that wants a value; ``free_text`` when any words could be that value. ``form``: the
+    active form (an opt-out inside the opt-out form is its answer)."""
     intent = (message.get("intent") or {}).get("name")
     confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
     text = (message.get("text") or "").strip()
-    if intent in CANCEL_INTENTS:
+    # a complaint about marketing («dere sendte meg reklame etter at jeg sa stopp») is the
+    # complaint; anywhere else in a form, an opt-out in words is the opt-out
+    complaint_text = form == "complaint_form" and free_text
+    if form != "opt_out_form" and not complaint_text and asks_opt_out(text):
+        return Reading.OPT_OUT
+    if free_text:
+        # «Ikke bruk dem til noe annet enn det loven krever» is what to restrict: only the
+        # words of a cancel (or «avbryt» alone) cancel a step that takes any words
+        if cancels(text) or (intent in CANCEL_INTENTS and words(text) <= 2):
+            return Reading.CANCEL
+    elif intent in CANCEL_INTENTS or cancels(text):
         return Reading.CANCEL
+    if intent in CANCEL_INTENTS:
+        return Reading.ANSWER
+    if not free_text and asks_about_a_right(message):
+        return Reading.QUESTION
     if intent not in INTERRUPTING_INTENTS:
         return Reading.ANSWER
     if not free_text:
@@ -142,3 +234,57 @@ def read(message: Dict[str, Any], *, free_text: bool = False) -> Reading:
     if "?" in text or confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE:
         return Reading.QUESTION
     return Reading.ANSWER
+
+
+# --- the actions that read a turn and answer a question about a right ---------------------
+
+from rasa_sdk import Action, Tracker  # noqa: E402
+from rasa_sdk.events import SlotSet  # noqa: E402
+from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+
+RIGHT_BY_INTENT = {intent: intent.removeprefix("request_") for intent in REQUEST_INTENTS}
+# The right a question names when the NLU read it as a value («hva kan dere ikke slette?»)
+RIGHT_WORDS = [
+    ("opt_out", MARKETING_WORDS),
+    ("erasure", re.compile(r"slett|fjern|erase|delete", re.I)),
+    ("correction", re.compile(r"rett(?:e|ing)|endr|korriger|correct", re.I)),
+    ("restriction", re.compile(r"begrens|avgrens|restrict", re.I)),
+    ("objection", re.compile(r"protest|innsigelse|motsegn|object", re.I)),
+    ("portability", re.compile(r"flytt|overf[øo]r|portab|maskinlesbar", re.I)),
+    ("access", re.compile(r"innsyn|registerutdrag|kopi|access|copy", re.I)),
+]
+
+
+def right_asked_about(message: Dict[str, Any]) -> Optional[str]:
+    intent = (message.get("intent") or {}).get("name") or ""
+    if intent in RIGHT_BY_INTENT:
+        return RIGHT_BY_INTENT[intent]
+    text = message.get("text") or ""
+    return next((right for right, pattern in RIGHT_WORDS if pattern.search(text)), None)
+
+
+class ActionReadTurn(Action):
+    """The ``form_turn`` slot's custom mapping (action_extract_slots runs it each message)."""
+
+    def name(self) -> str:
+        return "action_read_turn"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        form = (tracker.active_loop or {}).get("name")
+        value = form_turn(tracker.latest_message, form, tracker.get_slot("requested_slot"))
+        if value == tracker.get_slot("form_turn"):
+            return []
+        return [SlotSet("form_turn", value)]
+
+
+class ActionAnswerAboutRight(Action):
+    """Inside a form, a question the NLU read as a request («hva er det dere IKKE kan
+    slette?»): what the right is, without starting it; the form then resumes its step."""
+
+    def name(self) -> str:
+        return "action_answer_about_right"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        right = right_asked_about(tracker.latest_message)
+        dispatcher.utter_message(response=f"utter_right_{right}" if right else "utter_help_in_form")
+        return []
