@@ -78,7 +78,8 @@ NO_CODE = re.compile(
     r"^(nei\b.*|ingen( kode)?|fikk (ingen|ikke|ikkje)|har (ikke|ikkje) (fått|fatt)|"
     r"(jeg |eg |æ )?(fikk|fekk|får|har) (ikke|ikkje|ingen)|kom (ingen|ikke)|ikke (fått|mottatt)|"
     # English: the question says «no code»
-    r"no( code)?\b|(i )?(didn'?t|did not|haven'?t|have not|never) (get|got|receive)|got no)",
+    r"no( code)?\b|(i )?(didn'?t|did not|haven'?t|have not|never) (get|got|receive)|got no|"
+    r"nothing( came| arrived| yet)?\b|(it )?(didn'?t|did not|never) (come|arrive)|not received)",
     re.IGNORECASE,
 )
 NEW_CODE = re.compile(r"\b(ny|nytt|ny engangs)\s*kode|send (meg )?(en )?(ny|koden)|new code", re.I)

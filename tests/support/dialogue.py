@@ -131,7 +131,10 @@ class Dialogue:
         return asyncio.run(self._say(text, intent, confidence, entities or [], parse))
 
     async def _say(self, text, intent, confidence, entities, parse) -> Turn:
-        language = parse.pop("language", None)
+        # the pipeline's own language detector (bot/nlp/extractors.py) sets the language
+        from bot.nlp.extractors import detect_language
+
+        language = parse.pop("language", None) or detect_language(text)
         if language:
             entities = entities + [{"entity": "language", "value": language}]
         parse_data = {
