@@ -43,21 +43,16 @@ from actions.base import (
     wants_to_stop,
 )
 from actions.status import report_status
+from actions.turns import RIGHTS_REQUEST_INTENTS
 from bot.policy import COMPANY_CONTACT, COMPANY_CONTACT_EN
 from bot.register import corrections, identity
 from bot.register.contacts import classify_contact, normalize_email, normalize_phone
+from bot.register.verification import LIFETIME
 
 logger = logging.getLogger(__name__)
 
-KIND_BY_INTENT = {
-    "request_access": "access",
-    "request_correction": "correction",
-    "request_erasure": "erasure",
-    "request_restriction": "restriction",
-    "request_objection": "objection",
-    "request_portability": "portability",
-    "request_status": "status",
-}
+# request_<kind> -> kind, for the rights form's intents (actions/turns.py holds the groups)
+KIND_BY_INTENT = {intent: intent.removeprefix("request_") for intent in RIGHTS_REQUEST_INTENTS}
 FIELDS = ("name", "address", "phone", "email", "contact_person")
 FIELD_WORDS = [
     ("contact_person", re.compile(r"(kontakt|contact)\s*person", re.I)),
@@ -143,14 +138,15 @@ def for_kind(tracker: Tracker, response: str) -> str:
 
 def code_message(code: str, lang: str = "nb") -> str:
     """The one-time code, in the language the customer writes in the chat."""
+    minutes = int(LIFETIME.total_seconds() // 60)
     if lang == "en":
         return (
-            f"Your one-time code from KL Miljøvarme is {code}. It is valid for 10 minutes. Do "
-            "not share it with anyone. If you did not ask for it, you can ignore this message."
+            f"Your one-time code from KL Miljøvarme is {code}. It is valid for {minutes} "
+            "minutes. Do not share it with anyone. If you did not ask for it, you can ignore this message."
         )
     return (
-        f"Engangskoden din fra KL Miljøvarme er {code}. Den gjelder i 10 minutter. Ikke del "
-        "den med noen. Har du ikke bedt om den, kan du se bort fra meldingen."
+        f"Engangskoden din fra KL Miljøvarme er {code}. Den gjelder i {minutes} minutter. "
+        "Ikke del den med noen. Har du ikke bedt om den, kan du se bort fra meldingen."
     )
 
 

@@ -57,6 +57,9 @@ FALLBACK_INTENTS = frozenset({"nlu_fallback"})
 # Without a value in the message, these interrupt a form rather than answer it.
 INTERRUPTING_INTENTS = QUESTION_INTENTS | CHAT_INTENTS | CANCEL_INTENTS | REQUEST_INTENTS
 ALL_INTENTS = INTERRUPTING_INTENTS | ANSWER_INTENTS | FALLBACK_INTENTS
+# A message about a topic the policy says nothing about gets the honest answer whatever the
+# NLU took it for (data/rules/topics.yml, &questions), except these, which go their own way.
+OWN_WAY_INTENTS = CANCEL_INTENTS | REQUEST_INTENTS | frozenset({"goodbye", "human_handoff"})
 
 # --- how sure the NLU must be --------------------------------------------------------------
 
