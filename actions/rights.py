@@ -142,7 +142,8 @@ def code_message(code: str, lang: str = "nb") -> str:
     if lang == "en":
         return (
             f"Your one-time code from KL Miljøvarme is {code}. It is valid for {minutes} "
-            "minutes. Do not share it with anyone. If you did not ask for it, you can ignore this message."
+            "minutes. Do not share it with anyone. If you did not ask for it, you can ignore "
+            "this message."
         )
     return (
         f"Engangskoden din fra KL Miljøvarme er {code}. Den gjelder i {minutes} minutter. "
