@@ -191,7 +191,11 @@ def is_question(text: str) -> bool:
 def declines(text: str, intent: Optional[str]) -> bool:
     """A no to an offer: «nei», «nei takk, ikkje no», «nei, jeg går rett til Datatilsynet»,
     «ikke nå» — short, or a «nei» that says why not (elsewhere, later)."""
-    if not DECLINE.match(text) or "?" in text:
+    if "?" in text:
+        return False
+    if intent == "deny" and words(text) <= 3:
+        return True  # «nope», a button's /deny
+    if not DECLINE.match(text):
         return False
     return (
         words(text) <= DECLINE_MAX_WORDS

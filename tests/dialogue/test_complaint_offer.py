@@ -57,3 +57,10 @@ def test_a_nei_that_is_a_complaint_is_kept(chat):
     c.say("ola.nordmann@example.no", "inform")
     (ticket,) = tickets()
     assert ticket["details"]["about"] == about
+
+
+def test_the_no_button_declines(chat):
+    c = chat()
+    c.say("jeg vil klage", "ask_complaint")
+    turn = c.say("/deny", "deny", 1.0)
+    assert NOT_WRITTEN in turn.text and tickets() == []
