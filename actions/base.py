@@ -175,7 +175,9 @@ def is_interruption(tracker: Tracker, *, free_text: bool = False) -> bool:
     """Is the latest message something other than an answer to the form's question?
     (actions.turns.read decides.)"""
     form = (tracker.active_loop or {}).get("name")
-    return read(tracker.latest_message, free_text=free_text, form=form) is not Reading.ANSWER
+    kind = tracker.get_slot("request_kind")
+    reading = read(tracker.latest_message, free_text=free_text, form=form, kind=kind)
+    return reading is not Reading.ANSWER
 
 
 def wants_to_stop(tracker: Tracker, intents: Tuple[str, ...] = ("cancel", "deny")) -> bool:

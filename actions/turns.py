@@ -69,6 +69,8 @@ FREE_TEXT_INTERRUPTION_CONFIDENCE = 0.8
 # Small talk that is the whole message («takk», «hei», «ha det bra») is never free text.
 SMALL_TALK_MAX_WORDS = 4
 SMALL_TALK_CONFIDENCE = 0.5
+# A request of another kind, this short, switches even from a step that takes any words.
+SWITCH_MAX_WORDS = 8
 
 # --- the words ---------------------------------------------------------------------------
 
@@ -161,7 +163,10 @@ def asks_about_a_right(message: Dict[str, Any]) -> bool:
 
 
 def form_turn(
-    message: Dict[str, Any], form: Optional[str], requested: Optional[str]
+    message: Dict[str, Any],
+    form: Optional[str],
+    requested: Optional[str],
+    kind: Optional[str] = None,
 ) -> Optional[str]:
     """The value of the ``form_turn`` slot (data/rules/digressions.yml reads it): what a
     message inside a form is when the intent alone does not say — «question» (a question the
@@ -169,7 +174,7 @@ def form_turn(
     NLU took for something else); None otherwise, and outside a form."""
     if not form:
         return None
-    reading = read(message, free_text=requested in FREE_TEXT_SLOTS, form=form)
+    reading = read(message, free_text=requested in FREE_TEXT_SLOTS, form=form, kind=kind)
     if reading is Reading.QUESTION and asks_about_a_right(message):
         return "question"
     if reading is Reading.CANCEL:
@@ -205,11 +210,16 @@ def declines(text: str, intent: Optional[str]) -> bool:
 
 
 def read(
-    message: Dict[str, Any], *, free_text: bool = False, form: Optional[str] = None
+    message: Dict[str, Any],
+    *,
+    free_text: bool = False,
+    form: Optional[str] = None,
+    kind: Optional[str] = None,
 ) -> Reading:
     """What the latest message (Rasa's ``latest_message``: text, intent) is to a form step
     that wants a value; ``free_text`` when any words could be that value. ``form``: the
-    active form (an opt-out inside the opt-out form is its answer)."""
+    active form (an opt-out inside the opt-out form is its answer); ``kind``: the request in
+    progress (``request_kind``)."""
     intent = (message.get("intent") or {}).get("name")
     confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
     text = (message.get("text") or "").strip()
@@ -234,8 +244,12 @@ def read(
     if not free_text:
         return Reading.SWITCH if intent in REQUEST_INTENTS else Reading.QUESTION
     if intent in REQUEST_INTENTS:
-        # "ikke statistikk" while asked what to restrict reads like a request of its own
-        return Reading.ANSWER
+        # "ikke statistikk" while asked what to restrict reads like a restriction of its own:
+        # the answer; a sure, short request of another kind («jeg vil heller ha innsyn»)
+        # while asked for the complaint or the details switches
+        other = intent != f"request_{kind}"
+        sure = confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE
+        return Reading.SWITCH if other and sure and words(text) <= SWITCH_MAX_WORDS else Reading.ANSWER
     if intent in SMALL_TALK_INTENTS and words(text) <= SMALL_TALK_MAX_WORDS:
         return Reading.QUESTION if confidence >= SMALL_TALK_CONFIDENCE else Reading.ANSWER
     if "?" in text or confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE:
@@ -278,7 +292,12 @@ class ActionReadTurn(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
         form = (tracker.active_loop or {}).get("name")
-        value = form_turn(tracker.latest_message, form, tracker.get_slot("requested_slot"))
+        value = form_turn(
+            tracker.latest_message,
+            form,
+            tracker.get_slot("requested_slot"),
+            tracker.get_slot("request_kind"),
+        )
         if value == tracker.get_slot("form_turn"):
             return []
         return [SlotSet("form_turn", value)]

@@ -132,3 +132,19 @@ def test_stop_marketing_on_sms_inside_the_rights_form_still_switches(chat):
     c = at_the_code_step(chat)
     turn = c.say("stopp reklame på sms", "request_opt_out", 0.9)
     assert c.form == "opt_out_form", turn
+
+
+def test_another_request_when_the_complaint_is_wanted_switches(chat):
+    c = chat()
+    c.say("jeg vil klage", "ask_complaint")
+    c.say("jeg vil heller ha innsyn", "request_access", 0.92)
+    assert c.form == "rights_form" and c.slot("request_kind") == "access"
+    assert tickets() == []
+
+
+def test_a_restriction_in_the_words_of_a_restriction_is_still_the_details(chat):
+    """Control: «ikke statistikk» reads as request_restriction while restricting."""
+    c = verified_restriction(chat)
+    c.say("ikke bruk dem til statistikk", "request_restriction", 0.9)
+    (ticket,) = tickets()
+    assert ticket["details"]["request_details"] == "ikke bruk dem til statistikk"
