@@ -247,9 +247,11 @@ def read(
         # "ikke statistikk" while asked what to restrict reads like a restriction of its own:
         # the answer; a sure, short request of another kind («jeg vil heller ha innsyn»)
         # while asked for the complaint or the details switches
-        other = intent != f"request_{kind}"
+        # (an opt-out the NLU hears in «dere ringer meg hele tiden» is the complaint's words)
+        other = intent in RIGHTS_REQUEST_INTENTS and intent != f"request_{kind}"
         sure = confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE
-        return Reading.SWITCH if other and sure and words(text) <= SWITCH_MAX_WORDS else Reading.ANSWER
+        short = words(text) <= SWITCH_MAX_WORDS
+        return Reading.SWITCH if other and sure and short else Reading.ANSWER
     if intent in SMALL_TALK_INTENTS and words(text) <= SMALL_TALK_MAX_WORDS:
         return Reading.QUESTION if confidence >= SMALL_TALK_CONFIDENCE else Reading.ANSWER
     if "?" in text or confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE:
