@@ -214,6 +214,11 @@ class ActionStartRequest(Action):
         if intent not in KIND_BY_INTENT:
             intent = "request_access"
         kind = KIND_BY_INTENT[intent]
+        in_form = (tracker.active_loop or {}).get("name") == "rights_form"
+        if in_form and tracker.get_slot("request_kind") == kind:
+            # the same request again in the middle of it («jeg vil ha innsyn» at the code
+            # step): it goes on where it was; the code sent stays valid, none is sent again
+            return []
         events = reset_events(tracker) + [SlotSet("request_kind", kind)]
         if kind == "status":
             try:

@@ -148,3 +148,13 @@ def test_a_restriction_in_the_words_of_a_restriction_is_still_the_details(chat):
     c.say("ikke bruk dem til statistikk", "request_restriction", 0.9)
     (ticket,) = tickets()
     assert ticket["details"]["request_details"] == "ikke bruk dem til statistikk"
+
+
+def test_the_same_request_again_at_the_code_step_goes_on_where_it_was(chat):
+    c = at_the_code_step(chat)
+    turn = c.say("jeg vil ha innsyn i opplysningene mine", "request_access", 0.95)
+    assert c.slot("requested_slot") == "otp_code" and "nå sendt" not in turn.text, turn
+    c.say(codes_sent()[-1], "inform")
+    assert len(codes_sent()) == 1
+    (ticket,) = tickets()
+    assert ticket["verified"] is True
