@@ -29,42 +29,14 @@ T = TypeVar("T")
 # Channels whose metadata proves possession of a phone number (see docs/ARCHITECTURE.md).
 TRUSTED_CHANNELS = {"twilio_sms", "telegram"}
 
-# Intents that, without a value in the message, interrupt a form rather than answer it.
-INTERRUPTING_INTENTS = {
-    "cancel",
-    "help",
-    "human_handoff",
-    "bot_challenge",
-    "out_of_scope",
-    "greet",
-    "goodbye",
-    "thank",
-    "ask_data_collected",
-    "ask_purposes",
-    "ask_legal_basis",
-    "ask_retention",
-    "ask_sharing",
-    "ask_rights",
-    "ask_marketing",
-    "ask_contact",
-    "ask_complaint",
-    "request_opt_out",
-    "request_access",
-    "request_correction",
-    "request_erasure",
-    "request_restriction",
-    "request_objection",
-    "request_portability",
-    "request_status",
-}
-# Free text (a new address, what the person objects to) is taken as a value unless the NLU is
-# this sure that it is something else, or it is a question.
-FREE_TEXT_INTERRUPTION_CONFIDENCE = 0.8
-# Small talk that is the whole message («takk», «hei», «ha det bra») is never free text: the
-# in-form rules (data/rules/digressions.yml) answer it, even when the NLU is less sure.
-SMALL_TALK = {"greet", "thank", "goodbye"}
-SMALL_TALK_MAX_WORDS = 4
-SMALL_TALK_CONFIDENCE = 0.5
+# The intent groups and how sure the NLU must be: actions/turns.py (one place).
+from actions.turns import (  # noqa: E402,F401
+    FREE_TEXT_SLOTS,
+    INTERRUPTING_INTENTS,
+    Reading,
+    cancels,
+    read,
+)
 
 # Slots one request uses; all are cleared when it ends or is cancelled. (``challenge_id`` is
 # kept for the session: the register allows one new code a minute per conversation and then
@@ -87,6 +59,8 @@ REQUEST_SLOTS = [
     "contact_kind",
     "complaint_text",
     "complaint_contact",
+    "complaint_declined",
+    "complaint_no_reply",
     "register_error",
     "requested_slot",
 ]
@@ -198,28 +172,22 @@ def entity_values(tracker: Tracker, entity: str) -> List[str]:
 
 
 def is_interruption(tracker: Tracker, *, free_text: bool = False) -> bool:
-    """Is the latest message something other than an answer to the form's question?"""
-    intent, confidence = latest_intent(tracker)
-    if intent not in INTERRUPTING_INTENTS:
-        return False
-    if not free_text or intent == "cancel":
-        return True
-    if intent.startswith("request_"):
-        # "ikke statistikk" while asked what to restrict reads like a request of its own
-        return False
-    text = latest_text(tracker)
-    if intent in SMALL_TALK and len(text.split()) <= SMALL_TALK_MAX_WORDS:
-        return confidence >= SMALL_TALK_CONFIDENCE
-    return "?" in text or confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE
+    """Is the latest message something other than an answer to the form's question?
+    (actions.turns.read decides.)"""
+    form = (tracker.active_loop or {}).get("name")
+    kind = tracker.get_slot("request_kind")
+    reading = read(tracker.latest_message, free_text=free_text, form=form, kind=kind)
+    return reading is not Reading.ANSWER
 
 
 def wants_to_stop(tracker: Tracker, intents: Tuple[str, ...] = ("cancel", "deny")) -> bool:
     """Is the latest message a plain «nei, glem det» (read as one of ``intents``), with no
     contact point and no word about a code in it? Then it stops the form, like «avbryt»."""
     intent, _ = latest_intent(tracker)
-    if intent not in intents:
+    text = latest_text(tracker)
+    if intent not in intents and not cancels(text):  # «hmm, nei forresten, jeg lar det være»
         return False
-    return not CODE_WORDS.search(latest_text(tracker)) and contact_in_message(tracker) is None
+    return not CODE_WORDS.search(text) and contact_in_message(tracker) is None
 
 
 def resumed_after_digression(tracker: Tracker) -> bool:

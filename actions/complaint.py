@@ -35,9 +35,11 @@ from actions.base import (
     telegram_chat_id,
     trusted_phone,
 )
+from actions.turns import declines
 from bot.channels.rate_limit import storage_url
 from bot.config import get_settings
 from bot.policy import COMPANY_CONTACT, COMPANY_CONTACT_EN
+from bot.register.contacts import classify_contact
 from bot.register.requests import submit_request
 
 logger = logging.getLogger(__name__)
@@ -93,8 +95,9 @@ def too_many_complaints_text(lang: str) -> str:
 
 
 COMPLAINT_SLOTS = ["complaint_text", "complaint_contact"]
-NO_ANSWER = "__none__"  # complaint_contact: the person wants no answer
-INVALID = "__invalid__"
+# The form's state, in slots of their own (never a marker in the value slots): the customer
+# said no to having the complaint written; wants no answer.
+STATE_SLOTS = ["complaint_declined", "complaint_no_reply"]
 NO_REPLY_WANTED = re.compile(
     r"^\s*(nei|nei takk|ingen|trenger ikke|trengs ikke|ikke nødvendig|ikkje|nope|no|"
     r"vil ikke|vil ikkje|anonym\w*)\b",
@@ -134,7 +137,7 @@ class ActionStartComplaint(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_ask_complaint")
-        events = reset_events(tracker, COMPLAINT_SLOTS)
+        events = reset_events(tracker, COMPLAINT_SLOTS + STATE_SLOTS)
         text = latest_text(tracker)
         if complaint_in_message(text):
             events.append(SlotSet("complaint_text", text[:MAX_TEXT]))
@@ -149,8 +152,10 @@ class ValidateComplaintForm(RequestFormValidationAction):
         return "validate_complaint_form"
 
     def slots_to_ask(self, tracker: Tracker) -> List[str]:
-        if tracker.get_slot("complaint_text") == NO_ANSWER:
+        if tracker.get_slot("complaint_declined"):
             return []  # no complaint to write after all
+        if tracker.get_slot("complaint_no_reply"):
+            return ["complaint_text"]
         return list(COMPLAINT_SLOTS)
 
     async def extract_complaint_text(
@@ -160,9 +165,8 @@ class ValidateComplaintForm(RequestFormValidationAction):
             return {}
         text = latest_text(tracker)
         intent, _ = latest_intent(tracker)
-        short = len(text.split()) <= 3
-        if short and (intent == "deny" or NO_REPLY_WANTED.search(text)):
-            return {"complaint_text": NO_ANSWER}
+        if declines(text, intent):
+            return {"complaint_declined": True}  # a no to the offer, never the complaint
         if (
             intent in INTERRUPTING_INTENTS
             and not intent.startswith("request_")
@@ -182,8 +186,6 @@ class ValidateComplaintForm(RequestFormValidationAction):
     ) -> Dict[str, Any]:
         if value is None:
             return {"complaint_text": None}
-        if value == NO_ANSWER:
-            return {"complaint_text": NO_ANSWER}
         text = folded_text(value)
         if text is None:
             dispatcher.utter_message(response="utter_invalid_complaint_text")
@@ -198,11 +200,12 @@ class ValidateComplaintForm(RequestFormValidationAction):
         if found:
             return {"complaint_contact": found[1]}
         intent, _ = latest_intent(tracker)
-        if intent == "deny" or NO_REPLY_WANTED.search(latest_text(tracker)):
-            return {"complaint_contact": NO_ANSWER}
+        text = latest_text(tracker)
+        if intent == "deny" or NO_REPLY_WANTED.search(text) or declines(text, intent):
+            return {"complaint_no_reply": True}
         if is_interruption(tracker):
             return {}
-        return {"complaint_contact": INVALID}
+        return {"complaint_contact": text[:200]}  # not a contact point: said so, asked again
 
     async def validate_complaint_contact(
         self,
@@ -213,10 +216,11 @@ class ValidateComplaintForm(RequestFormValidationAction):
     ) -> Dict[str, Any]:
         if value is None:
             return {"complaint_contact": None}
-        if value == INVALID:
+        found = classify_contact(str(value))
+        if not found:
             dispatcher.utter_message(response="utter_invalid_complaint_contact")
             return {"complaint_contact": None}
-        return {"complaint_contact": value}
+        return {"complaint_contact": found[1]}
 
 
 class ActionSubmitComplaint(Action):
@@ -228,18 +232,18 @@ class ActionSubmitComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        events = reset_events(tracker, COMPLAINT_SLOTS)
+        events = reset_events(tracker, COMPLAINT_SLOTS + STATE_SLOTS)
         if tracker.get_slot("register_error"):
             return events
         about = tracker.get_slot("complaint_text") or ""
-        if about in ("", NO_ANSWER):
+        if not about or tracker.get_slot("complaint_declined"):
             dispatcher.utter_message(response="utter_complaint_not_written")
             return events
         contact: Optional[str] = tracker.get_slot("complaint_contact")
-        if contact in (NO_ANSWER, INVALID):
-            contact = None
         proven_phone, telegram_chat = trusted_phone(tracker), telegram_chat_id(tracker)
-        wants_answer = bool(contact or proven_phone or telegram_chat)
+        wants_answer = not tracker.get_slot("complaint_no_reply") and bool(
+            contact or proven_phone or telegram_chat
+        )
         if not wants_answer and not anonymous_complaint_allowed(tracker):
             logger.warning("Anonymous complaint over the per-address limit; not written")
             dispatcher.utter_message(text=too_many_complaints_text(language(tracker)))

@@ -43,21 +43,16 @@ from actions.base import (
     wants_to_stop,
 )
 from actions.status import report_status
+from actions.turns import RIGHTS_REQUEST_INTENTS
 from bot.policy import COMPANY_CONTACT, COMPANY_CONTACT_EN
 from bot.register import corrections, identity
 from bot.register.contacts import classify_contact, normalize_email, normalize_phone
+from bot.register.verification import LIFETIME
 
 logger = logging.getLogger(__name__)
 
-KIND_BY_INTENT = {
-    "request_access": "access",
-    "request_correction": "correction",
-    "request_erasure": "erasure",
-    "request_restriction": "restriction",
-    "request_objection": "objection",
-    "request_portability": "portability",
-    "request_status": "status",
-}
+# request_<kind> -> kind, for the rights form's intents (actions/turns.py holds the groups)
+KIND_BY_INTENT = {intent: intent.removeprefix("request_") for intent in RIGHTS_REQUEST_INTENTS}
 FIELDS = ("name", "address", "phone", "email", "contact_person")
 FIELD_WORDS = [
     ("contact_person", re.compile(r"(kontakt|contact)\s*person", re.I)),
@@ -78,7 +73,8 @@ NO_CODE = re.compile(
     r"^(nei\b.*|ingen( kode)?|fikk (ingen|ikke|ikkje)|har (ikke|ikkje) (fått|fatt)|"
     r"(jeg |eg |æ )?(fikk|fekk|får|har) (ikke|ikkje|ingen)|kom (ingen|ikke)|ikke (fått|mottatt)|"
     # English: the question says «no code»
-    r"no( code)?\b|(i )?(didn'?t|did not|haven'?t|have not|never) (get|got|receive)|got no)",
+    r"no( code)?\b|(i )?(didn'?t|did not|haven'?t|have not|never) (get|got|receive)|got no|"
+    r"nothing( came| arrived| yet)?\b|(it )?(didn'?t|did not|never) (come|arrive)|not received)",
     re.IGNORECASE,
 )
 NEW_CODE = re.compile(r"\b(ny|nytt|ny engangs)\s*kode|send (meg )?(en )?(ny|koden)|new code", re.I)
@@ -142,14 +138,16 @@ def for_kind(tracker: Tracker, response: str) -> str:
 
 def code_message(code: str, lang: str = "nb") -> str:
     """The one-time code, in the language the customer writes in the chat."""
+    minutes = int(LIFETIME.total_seconds() // 60)
     if lang == "en":
         return (
-            f"Your one-time code from KL Miljøvarme is {code}. It is valid for 10 minutes. Do "
-            "not share it with anyone. If you did not ask for it, you can ignore this message."
+            f"Your one-time code from KL Miljøvarme is {code}. It is valid for {minutes} "
+            "minutes. Do not share it with anyone. If you did not ask for it, you can ignore "
+            "this message."
         )
     return (
-        f"Engangskoden din fra KL Miljøvarme er {code}. Den gjelder i 10 minutter. Ikke del "
-        "den med noen. Har du ikke bedt om den, kan du se bort fra meldingen."
+        f"Engangskoden din fra KL Miljøvarme er {code}. Den gjelder i {minutes} minutter. "
+        "Ikke del den med noen. Har du ikke bedt om den, kan du se bort fra meldingen."
     )
 
 
@@ -218,6 +216,11 @@ class ActionStartRequest(Action):
             offered = tracker.get_slot("offered_request")
             intent = offered if offered in KIND_BY_INTENT else "request_access"
         kind = KIND_BY_INTENT[intent]
+        in_form = (tracker.active_loop or {}).get("name") == "rights_form"
+        if in_form and tracker.get_slot("request_kind") == kind:
+            # the same request again in the middle of it («jeg vil ha innsyn» at the code
+            # step): it goes on where it was; the code sent stays valid, none is sent again
+            return []
         events = reset_events(tracker) + [SlotSet("request_kind", kind)]
         if kind == "status":
             try:

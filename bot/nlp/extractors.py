@@ -48,8 +48,13 @@ ENGLISH = frozenset(
     request status long keep share shared sell sold use used using why unsubscribe email
     phone number name address moved new old company customer service privacy policy just
     now also more much very much many time still yet again already be sure let know tell
+    code codes nothing never came received receive arrived thanks cheers sorry wait
     """.split()
 )
+# Words of both languages that folding would turn Norwegian («no» is Nynorsk for «nå»):
+# they count for neither, so that «no code» and «no thanks» keep an English conversation
+# English.
+BOTH = frozenset("no i at to for is her send by man data sms".split())
 NORWEGIAN = frozenset(
     fold(word)
     for word in """
@@ -78,7 +83,9 @@ def detect_language(text: str) -> Optional[str]:
     norwegian = sum(
         1
         for w in words
-        if w not in ENGLISH and (fold(w) in NORWEGIAN or w.endswith(_NORWEGIAN_ENDINGS))
+        if w not in ENGLISH
+        and w not in BOTH
+        and (fold(w) in NORWEGIAN or w.endswith(_NORWEGIAN_ENDINGS))
     )
     norwegian += len(_NORWEGIAN_LETTERS.findall(text)) and 1
     if english and (norwegian == 0 or english > 2 * norwegian + 1):

@@ -55,6 +55,37 @@ _FINE = re.compile(
 )
 
 
+# A clause that keeps a channel: «men fortsett å sende brev», «brev vil jeg fortsatt ha»,
+# «men e-post går fint», «but keep sending letters» (and no stop in that clause)
+_CLAUSES = re.compile(r"\b(?:men|but|mens|while|however)\b|[,;.!?]", re.IGNORECASE)
+_KEEP = re.compile(
+    r"\b(?:fortsett\w*|fortsatt|framleis|fremdeles|behold\w*|gjerne|greit|grei|fint|ok|okei|"
+    r"i orden|går bra|vil (?:jeg|eg) (?:fortsatt |framleis |gjerne )?ha|keep\w*|continue\w*|"
+    r"still|fine|okay|alright)\b",
+    re.IGNORECASE,
+)
+_STOP = re.compile(
+    r"\b(?:stopp\w*|stans\w*|slutt\w*|avslutt\w*|reserver\w*|ikke|ikkje|itj|aldri|ingen|"
+    r"meld\w* av|stop\w*|no more|not|don'?t|unsubscri\w*|opt.?out)\b|reklame|markedsf|"
+    r"marknadsf|marketing",
+    re.IGNORECASE,
+)
+
+
+def _kept(text: str) -> Set[str]:
+    """Channels the customer wants to keep, each named in a clause of its own that keeps."""
+    out: Set[str] = set()
+    for clause in _CLAUSES.split(text):
+        if _KEEP.search(clause) and not _STOP.search(clause):
+            out.update(_channels_in(clause))
+    return out
+
+
+def _asks_to_stop(text: str) -> bool:
+    """Does a clause other than a keeping one ask to stop marketing?"""
+    return any(_STOP.search(clause) and not _KEEP.search(clause) for clause in _CLAUSES.split(text))
+
+
 def _channels_in(text: str) -> List[str]:
     return [c for c in CHANNELS if _CHANNEL[c].search(text)]
 
@@ -85,8 +116,11 @@ def channels_asked(text: str, entity_values: Iterable[str] = ()) -> List[str]:
         named = values & set(CHANNELS)
     every = bool(_EVERY_CHANNEL.search(plain))
     has_all = every or bool(_ALL.search(plain)) or "all" in values
-    excluded = _excluded(plain, named, has_all)
-    if every or (has_all and not (named - excluded)):
+    kept = _kept(plain)
+    excluded = _excluded(plain, named, has_all) | kept
+    stops_in_general = bool(kept) and not (named - kept) and _asks_to_stop(plain)
+    if every or stops_in_general or (has_all and not (named - excluded)):
+        # «stopp reklame, men send gjerne brev»: every channel but the one kept
         chosen = set(CHANNELS)
     else:
         chosen = named

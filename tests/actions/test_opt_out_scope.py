@@ -29,6 +29,13 @@ ALL = ["sms", "email", "post"]
         ("stopp sms og e-post", [], ["sms", "email"]),
         ("vil ikke ha reklame på brev eller sms", [], ["sms", "post"]),
         ("stopp e-post, men sms er greit", [], ["email"]),
+        # a channel the customer keeps is never stopped (issue 18)
+        ("Kan dere stoppe reklame på e-post men fortsette å sende brev?", [], ["email"]),
+        ("stopp sms, men brev vil jeg fortsatt ha", [], ["sms"]),
+        ("stopp e-post og sms men behold brev", [], ["sms", "email"]),
+        ("ikkje send meir reklame på sms, men e-post går fint", [], ["sms"]),
+        ("stop marketing by email but letters are fine", [], ["email"]),
+        ("stopp reklame, men send gjerne brev", [], ["sms", "email"]),
         # every channel
         ("alle", [], ALL),
         ("stopp alt", [], ALL),

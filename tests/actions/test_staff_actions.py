@@ -15,7 +15,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.complaint import (
-    NO_ANSWER,
     ActionStartComplaint,
     ActionSubmitComplaint,
     ValidateComplaintForm,
@@ -164,11 +163,11 @@ def test_no_answer_wanted_and_no_complaint_after_all():
         "nei takk", intent="deny", slots={"requested_slot": "complaint_contact"}
     )
     got = asyncio.run(form.extract_complaint_contact(CollectingDispatcher(), asked_contact, {}))
-    assert got == {"complaint_contact": NO_ANSWER}
+    assert got == {"complaint_no_reply": True}
     asked_text = tracker("nei", intent="deny", slots={"requested_slot": "complaint_text"})
     got = asyncio.run(form.extract_complaint_text(CollectingDispatcher(), asked_text, {}))
-    assert got == {"complaint_text": NO_ANSWER}
-    messages, _ = run(ActionSubmitComplaint(), tracker(slots={"complaint_text": NO_ANSWER}))
+    assert got == {"complaint_declined": True}
+    messages, _ = run(ActionSubmitComplaint(), tracker(slots={"complaint_declined": True}))
     assert [m["response"] for m in messages] == ["utter_complaint_not_written"]
 
 

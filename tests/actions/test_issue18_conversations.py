@@ -1,0 +1,95 @@
+"""Issue 18's whole conversations as customers write them, through the real servers, the
+trained model's NLU and a real register: declining the complaint offer, a question at the
+code step, a narrow opt-out, a cancel in other words, a switch in Nynorsk, English to the
+end. (tests/dialogue/ replays the same steps in seconds with the NLU output given.)"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.actions.conftest import (
+    KNOWN_EMAIL,
+    conversation,
+    joined,
+    latest_code,
+    messages_to,
+    new_sender,
+    requests_json,
+    suppressions,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.model]
+
+NOT_VALID = "gyldig e-postadresse"
+NORWEGIAN = re.compile(r"\b(?:og|er|du|vi|deg|ikke|hva|til|kan|eller|jeg|det|på|har)\b", re.I)
+
+
+def codes_to(env, to: str) -> int:
+    return sum("ngangskode" in m.get("body", "") for m in messages_to(env, to))
+
+
+def tickets_of(env, sender: str) -> list:
+    return [r for r in requests_json(env) if sender in json.dumps(r)]
+
+
+@pytest.mark.parametrize("no", ["nei takk, ikkje no", "nei, jeg går rett til Datatilsynet jeg"])
+def test_a_no_to_the_complaint_offer_writes_nothing(assistant, no):
+    sender = new_sender("decline")
+    before = len(requests_json(assistant.env))
+    turns = conversation(assistant, sender, "jeg vil klage på dere", no)
+    assert "ikke skrevet noen klage" in joined(turns[1]), turns
+    assert len(requests_json(assistant.env)) == before
+
+
+def test_a_question_at_the_code_step_keeps_the_code(assistant):
+    sender = new_sender("code-question")
+    env = assistant.env
+    turns = conversation(assistant, sender, "jeg vil ha innsyn", KNOWN_EMAIL)
+    sent = codes_to(env, KNOWN_EMAIL)
+    code = latest_code(env, KNOWN_EMAIL)
+    turns += conversation(assistant, sender, "Vent litt, hva er det dere IKKE kan slette?", code)
+    assert NOT_VALID not in joined(turns[2]) + joined(turns[3]), turns
+    assert "koden stemmer" in joined(turns[3]), turns
+    assert codes_to(env, KNOWN_EMAIL) == sent  # no new code, no quota spent
+
+
+def test_a_narrow_opt_out_keeps_the_letters(assistant):
+    sender = new_sender("narrow")
+    address = f"{sender}@example.com"
+    conversation(
+        assistant, sender, "Kan dere stoppe reklame på e-post men fortsette å sende brev?", address
+    )
+    rows = [r for r in suppressions(assistant.env) if r.get("address") == address]
+    assert {r["channel"] for r in rows} == {"email"}, rows
+
+
+def test_a_cancel_in_other_words_cancels(assistant):
+    sender = new_sender("cancel-words")
+    turns = conversation(
+        assistant, sender, "jeg vil ha innsyn", "hmm, nei forresten, jeg lar det være"
+    )
+    assert NOT_VALID not in joined(turns[1]) and "avbrutt" in joined(turns[1]), turns
+
+
+def test_an_opt_out_in_nynorsk_switches_from_the_objection(assistant):
+    sender = new_sender("nynorsk")
+    turns = conversation(
+        assistant,
+        sender,
+        "eg vil protestere",
+        "kan eg be dokker om å ikkje bruke opplysningane mine til marknadsføring",
+    )
+    assert NOT_VALID not in joined(turns[1]), turns
+    assert "Hvilken reklame vil du stoppe?" in joined(turns[1]), turns
+
+
+def test_english_stays_english_through_no_code(assistant):
+    sender = new_sender("english")
+    turns = conversation(
+        assistant, sender, "I would like a copy of my data", KNOWN_EMAIL, "no code"
+    )
+    for text in (t for turn in turns for t in turn):
+        assert not NORWEGIAN.search(text.replace("«avbryt»", "")), text
