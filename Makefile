@@ -20,7 +20,7 @@ help:
 $(STAMP): pyproject.toml requirements.lock
 	@py=$$(PYTHON="$(PYTHON)" scripts/find-python.sh) || exit 1; \
 	if [ ! -x $(BIN)/python ]; then echo "Creating $(VENV) with $$py"; $$py -m venv $(VENV); fi
-	$(BIN)/python -m pip install -q --upgrade "pip<25" wheel
+	$(BIN)/python -m pip install -q --upgrade "pip<25" "wheel<0.46"  # 0.46+ needs packaging>=24 (Rasa: <21)
 	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
 	@touch $@
 

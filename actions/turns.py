@@ -58,8 +58,9 @@ FALLBACK_INTENTS = frozenset({"nlu_fallback"})
 INTERRUPTING_INTENTS = QUESTION_INTENTS | CHAT_INTENTS | CANCEL_INTENTS | REQUEST_INTENTS
 ALL_INTENTS = INTERRUPTING_INTENTS | ANSWER_INTENTS | FALLBACK_INTENTS
 # A message about a topic the policy says nothing about gets the honest answer whatever the
-# NLU took it for (data/rules/topics.yml, &questions), except these, which go their own way.
-OWN_WAY_INTENTS = CANCEL_INTENTS | REQUEST_INTENTS | frozenset({"goodbye", "human_handoff"})
+# NLU took it for (data/rules/topics.yml, &questions; «Ringer dere folk med telefonsalg?» is
+# often taken for a handoff), except these, which go their own way.
+OWN_WAY_INTENTS = CANCEL_INTENTS | REQUEST_INTENTS | frozenset({"goodbye"})
 
 # --- how sure the NLU must be --------------------------------------------------------------
 

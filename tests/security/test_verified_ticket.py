@@ -402,7 +402,11 @@ def complaint_tracker(sender: str, client: str, channel: str = "rest") -> Tracke
     return Tracker.from_dict(
         {
             "sender_id": sender,
-            "slots": {"complaint_text": "Dere svarer aldri", "complaint_contact": "__none__"},
+            "slots": {
+                "complaint_text": "Dere svarer aldri",
+                "complaint_contact": None,
+                "complaint_no_reply": True,  # «nei»: no answer wanted, so no contact point
+            },
             "latest_message": {"text": "nei", **parse},
             "events": [user],
             "paused": False,
