@@ -582,3 +582,20 @@ def test_outside_development_the_cookies_are_secure(tmp_path):
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     finally:
         stop(proc)
+
+
+def test_a_possible_breach_is_flagged_in_the_queue_with_the_72_hour_clock(inbox, secret):
+    ref = ticket(inbox, "complaint", about="Noen andre fikk brevet mitt med fakturaen")
+    calm = requests.submit_request(
+        kind="complaint", channel="rest", identifier="rolig@example.com", verified=False,
+        details={"about": "Fakturaen var for høy"}, url=inbox.db,
+    ).reference  # fmt: skip
+    assert calm != ref
+    c = login(inbox, secret)
+    queue = c.get("/").text + c.get("/", params={"tab": "unverified"}).text
+    row = queue[queue.index(ref) :][:700]
+    assert "Mulig brudd" in row and re.search(r"\b7[01] timer igjen av 72", row), row
+    calm_row = queue[queue.index(calm) :][:500]
+    assert "Mulig brudd" not in calm_row.split("</li>")[0]
+    assert "Datatilsynet" in c.get(f"/requests/{ref}").text
+    c.close()
