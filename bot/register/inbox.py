@@ -631,21 +631,3 @@ def letter(s: Session, ref: str, now: Optional[datetime] = None) -> Optional[Let
         subject=subject,
         paragraphs=text,
     )
-
-
-def extend_and_tell(s: Session, ref: str, *, reason: str, actor: str) -> Optional[str]:
-    """Extend the deadline once (``requests.extend_deadline``) and tell the customer why on
-    the ticket's reply route (GDPR Art. 12(3)); the channel used, or None (then staff write,
-    e.g. the printable letter)."""
-    from bot.register.outbox import record_notification
-    from bot.register.requests import extend_deadline
-
-    request = extend_deadline(s, ref, reason=reason, actor=actor)
-    if not (request.reply_channel and request.reply_to):
-        return None
-    body = wording.fit(
-        f"KL Miljøvarme: Vi trenger mer tid med forespørselen din ({request.reference}). "
-        f"Ny frist er {wording.date_text(request.due_at)}. Årsak: {reason.strip()}"
-    )
-    record_notification(s, channel=request.reply_channel, to=request.reply_to, body=body)
-    return request.reply_channel

@@ -42,7 +42,7 @@ from bot.config import Settings, get_settings
 from bot.register import inbox, staff_accounts, wording
 from bot.register.db import session_scope
 from bot.register.models import OPEN_STATUSES, REQUEST_KINDS
-from bot.register.requests import RequestError, update_status
+from bot.register.requests import RequestError, extend_deadline, update_status
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ DONE_TEXT = {
     "start": "Saken er under behandling.",
     "done": "Saken er ferdig. Kunden får beskjed der forespørselen kom fra.",
     "reject": "Saken er avslått. Kunden får beskjed med begrunnelsen.",
-    "extend": "Fristen er forlenget med to måneder, og kunden har fått beskjed om hvorfor.",
+    "extend": "Fristen er forlenget med to måneder.",
     "note": "Notatet er lagret.",
     "verify": "Identiteten er registrert som bekreftet av deg.",
     "reauth": "Bekreftet. Du har fem minutter.",
@@ -550,7 +550,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
                 reason = ctx.form("reason").strip()
                 if not reason:
                     raise RequestError("Skriv hvorfor fristen forlenges.")
-                inbox.extend_and_tell(ctx.s, ref, reason=reason, actor=actor)
+                extend_deadline(ctx.s, ref, reason=reason, actor=actor)
             elif action == "note":
                 inbox.add_note(ctx.s, ref, ctx.form("text"), actor=actor)
             else:

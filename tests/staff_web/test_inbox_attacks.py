@@ -599,20 +599,3 @@ def test_a_possible_breach_is_flagged_in_the_queue_with_the_72_hour_clock(inbox,
     assert "Mulig brudd" not in calm_row.split("</li>")[0]
     assert "Datatilsynet" in c.get(f"/requests/{ref}").text
     c.close()
-
-
-def test_an_extension_is_once_and_the_customer_is_told_why(inbox, secret):
-    ref = ticket(inbox, "portability")
-    c = login(inbox, secret)
-    page = c.get(f"/requests/{ref}")
-    token = csrf(page.text)
-    first = c.post(
-        f"/requests/{ref}/extend", data={"csrf_token": token, "reason": "Mange systemer å sjekke"}
-    )
-    assert first.status_code == 303
-    again = c.post(f"/requests/{ref}/extend", data={"csrf_token": token, "reason": "Igjen"})
-    assert again.status_code == 400 and "allerede forlenget" in again.text
-    with session_scope(inbox.db) as s:
-        told = [m for m in s.query(OutboxMessage) if ref in m.body and "Ny frist" in m.body]
-    assert len(told) == 1 and "Mange systemer å sjekke" in told[0].body
-    c.close()
