@@ -66,9 +66,11 @@ validate: $(STAMP)
 	$(BIN)/rasa data validate --fail-on-warnings
 
 # pytest exits 5 when it collects nothing; that is not a pass here, say so plainly.
+# On both cores, a test file per worker (`--dist loadfile`): a file's servers and fixtures stay
+# in one process; each worker starts its own session servers on free ports and registers.
 test: $(MODEL)
 	$(MAKE) lint
-	@$(BIN)/python -m pytest; rc=$$?; \
+	@$(BIN)/python -m pytest -n 2 --dist loadfile; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 # Under a minute, no trained model, no servers: YAML checks, conversation rules (replayed

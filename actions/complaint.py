@@ -25,17 +25,72 @@ from actions.base import (
     folded_text,
     input_channel,
     is_interruption,
+    language,
     latest_intent,
     latest_text,
+    latest_user_event,
     oslo_date,
     register_call,
     reset_events,
     telegram_chat_id,
     trusted_phone,
 )
+from bot.channels.rate_limit import storage_url
+from bot.config import get_settings
+from bot.policy import COMPANY_CONTACT, COMPANY_CONTACT_EN
 from bot.register.requests import submit_request
 
 logger = logging.getLogger(__name__)
+
+# Anonymous complaints (no way to answer) per client address: the channels put an opaque
+# key of the address in the metadata (``client``; REST drops one a caller sends). Over the
+# limit the complaint is not written; the person is told where to write instead.
+ANONYMOUS_PER_CLIENT = "3/hour"
+CLIENT_CHANNELS = {"rest", "socketio"}
+_complaint_limits: Dict[str, Any] = {}
+
+
+def _anonymous_limiter():
+    if "limiter" not in _complaint_limits:
+        from limits import parse
+        from limits.storage import storage_from_string
+        from limits.strategies import MovingWindowRateLimiter
+
+        _complaint_limits["item"] = parse(ANONYMOUS_PER_CLIENT)
+        # the limiter holds its storage weakly: keep it here
+        _complaint_limits["storage"] = storage_from_string(storage_url(get_settings()))
+        _complaint_limits["limiter"] = MovingWindowRateLimiter(_complaint_limits["storage"])
+    return _complaint_limits["limiter"], _complaint_limits["item"]
+
+
+def anonymous_complaint_allowed(tracker: Tracker) -> bool:
+    """Is one more anonymous complaint from this client address allowed (counted if so)?"""
+    if input_channel(tracker) not in CLIENT_CHANNELS or not get_settings().rate_limits_on:
+        return True
+    client = (latest_user_event(tracker).get("metadata") or {}).get("client")
+    if not isinstance(client, str) or not client.startswith("c-"):
+        return True
+    try:
+        limiter, item = _anonymous_limiter()
+        return bool(limiter.hit(item, "klbot-anonymous-complaint", client))
+    except Exception as exc:  # noqa: BLE001 - a broken counter store must not stop the chat
+        logger.warning("Complaint limit store unavailable (%s)", type(exc).__name__)
+        return True
+
+
+def too_many_complaints_text(lang: str) -> str:
+    if lang == "en":
+        return (
+            "We have received several complaints without contact details from this "
+            "connection in the last hour, so this one was not registered. Please write to "
+            f"us instead: {COMPANY_CONTACT_EN}."
+        )
+    return (
+        "Vi har fått flere klager uten kontaktinformasjon fra denne forbindelsen den siste "
+        "timen, så denne ble ikke registrert. Skriv til oss i stedet: "
+        f"{COMPANY_CONTACT}."
+    )
+
 
 COMPLAINT_SLOTS = ["complaint_text", "complaint_contact"]
 NO_ANSWER = "__none__"  # complaint_contact: the person wants no answer
@@ -185,6 +240,10 @@ class ActionSubmitComplaint(Action):
             contact = None
         proven_phone, telegram_chat = trusted_phone(tracker), telegram_chat_id(tracker)
         wants_answer = bool(contact or proven_phone or telegram_chat)
+        if not wants_answer and not anonymous_complaint_allowed(tracker):
+            logger.warning("Anonymous complaint over the per-address limit; not written")
+            dispatcher.utter_message(text=too_many_complaints_text(language(tracker)))
+            return events
 
         try:
             submitted = await register_call(
@@ -197,6 +256,7 @@ class ActionSubmitComplaint(Action):
                 conversation_id=tracker.sender_id,
                 proven_phone=proven_phone if wants_answer else None,
                 telegram_chat=telegram_chat if wants_answer else None,
+                language=language(tracker),
             )
         except RegisterUnavailable:
             return events + apologise(dispatcher)

@@ -195,6 +195,7 @@ class ActionSubmitOptOut(Action):
                 address=address,
                 source_channel=source,
                 verified_phone=trusted_phone(tracker),
+                language=language(tracker),
             )
         except RegisterUnavailable:
             return apologise(dispatcher)

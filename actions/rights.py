@@ -228,7 +228,7 @@ class ActionStartRequest(Action):
                 identifier, method = proof
                 return events + [
                     SlotSet("identifier", identifier),
-                    SlotSet("otp_code", "ok"),
+                    SlotSet("otp_code", "channel"),
                     SlotSet("verified", True),
                     SlotSet("verification_method", method),
                 ]
@@ -237,7 +237,9 @@ class ActionStartRequest(Action):
             return events  # not a channel that proves a number: no register call needed
         try:
             # the connector recorded its proof in the register; metadata is only the hint
-            phone = await register_call(identity.channel_proved_customer, tracker.sender_id)
+            phone = await register_call(
+                identity.channel_proved_customer, tracker.sender_id, input_channel(tracker)
+            )
         except RegisterUnavailable:
             return events + apologise(dispatcher)
         if phone:
@@ -264,13 +266,30 @@ def earlier_identifier(tracker: Tracker) -> Optional[str]:
 
 
 async def _still_verified(tracker: Tracker) -> Optional[Tuple[str, str]]:
-    """(identifier, method) when the register still backs an identity check of this
-    conversation for the contact point it last used; None otherwise."""
+    """(identifier, method) when the turn's channel itself still proves the contact point
+    this conversation last used (an SMS from the number); None otherwise. An earlier
+    request's code never verifies a new request."""
     identifier = earlier_identifier(tracker)
     if not identifier:
         return None
-    proof = await register_call(identity.verified_customer_for, tracker.sender_id, identifier)
+    proof = await register_call(
+        identity.verified_customer_for,
+        tracker.sender_id,
+        identifier,
+        channel=input_channel(tracker),
+    )
     return (identifier, proof.method) if proof is not None else None
+
+
+def proof_of_this_request(tracker: Tracker) -> Dict[str, Any]:
+    """What this request's form decided, for the register to check: the challenge answered
+    in this request (``otp_code`` "ok"), or the channel's proof (``otp_code`` "channel").
+    «ingen kode», a failed or limited check: nothing, so the ticket is unverified."""
+    decided = tracker.get_slot("otp_code")
+    return {
+        "challenge_id": tracker.get_slot("challenge_id") if decided == "ok" else None,
+        "channel_proof": decided == "channel",
+    }
 
 
 class ValidateRightsForm(RequestFormValidationAction):
@@ -679,6 +698,8 @@ class ActionSubmitRightsRequest(Action):
                 prefer=_registered_contact,
                 proven_phone=trusted_phone(tracker),
                 telegram_chat=telegram_chat_id(tracker),
+                **proof_of_this_request(tracker),
+                language=lang,
             )
         except RegisterUnavailable:
             return apologise(dispatcher)

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import (
     RegisterUnavailable,
     apologise,
+    input_channel,
     language,
     register_call,
 )
@@ -27,8 +28,13 @@ logger = logging.getLogger(__name__)
 async def report_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     try:
         # the register decides whether this conversation verified the person: not a slot
+        decided = tracker.get_slot("otp_code")
         rows = await register_call(
-            identity.tickets_if_verified, tracker.sender_id, tracker.get_slot("identifier")
+            identity.tickets_if_verified,
+            tracker.sender_id,
+            tracker.get_slot("identifier"),
+            challenge_id=tracker.get_slot("challenge_id") if decided == "ok" else None,
+            channel=input_channel(tracker) if decided == "channel" else None,
         )
     except RegisterUnavailable:
         return apologise(dispatcher)

@@ -1,5 +1,7 @@
-"""No personal data in logs, in any process: e-mail addresses, phone numbers and six-digit
-codes are masked in every log record this process creates.
+"""No personal data in logs, in any process: e-mail addresses, phone numbers (of every
+country: ``phonenumbers`` finds them, and any ``+``/``00`` international form is masked too)
+and six-digit codes are masked in every log record this process creates, also the request
+bodies Rasa echoes when its API refuses one.
 
 ``install_pii_filter()`` replaces the process's log-record factory, so the masking holds for
 every logger and every handler, also those a library (Rasa, Sanic, structlog) sets up after
@@ -16,16 +18,46 @@ import re
 import traceback
 from typing import Any, Callable, Optional
 
+EMAIL = (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"), "<e-post>")
+PHONE = "<telefon>"
 PATTERNS = [
-    (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"), "<e-post>"),
-    (re.compile(r"(?<![\w-])(?:\+|00)?(?:47[\s-]?)?(?:\d[\s-]?){7}\d(?![\w-])"), "<telefon>"),
+    # international forms of any country: + or 00, then 7 to 15 digits with separators
+    (
+        re.compile(r"(?<![\w+])(?:\+|\b00)\s?\d(?:[\s\-./()]{0,2}\d){6,14}(?![\w])"),
+        PHONE,
+    ),
+    (re.compile(r"(?<![\w-])(?:\+|00)?(?:47[\s-]?)?(?:\d[\s-]?){7}\d(?![\w-])"), PHONE),
     (re.compile(r"(?<![\w-])\d{6}(?![\w-])"), "<kode>"),
 ]
+PHONE_REGION = "NO"  # numbers without a country code are read as Norwegian
+MAX_SCANNED = 20_000  # the phone number matcher is slow on huge texts: the regexes still run
 
 _previous_factory: Optional[Callable[..., logging.LogRecord]] = None
 
 
+def _mask_phone_numbers(text: str) -> str:
+    """Every phone number ``phonenumbers`` finds, national (Norwegian) or of any country."""
+    if len(text) > MAX_SCANNED or not re.search(r"\d{2}", text):
+        return text
+    try:
+        import phonenumbers
+    except ImportError:  # pragma: no cover - it is a dependency; the regexes still mask
+        return text
+    spans = [
+        (m.start, m.end)
+        for m in phonenumbers.PhoneNumberMatcher(
+            text, PHONE_REGION, leniency=phonenumbers.Leniency.POSSIBLE
+        )
+    ]
+    for start, end in reversed(spans):
+        text = text[:start] + PHONE + text[end:]
+    return text
+
+
 def redact(text: str) -> str:
+    pattern, replacement = EMAIL
+    text = pattern.sub(replacement, text)
+    text = _mask_phone_numbers(text)
     for pattern, replacement in PATTERNS:
         text = pattern.sub(replacement, text)
     return text

@@ -112,6 +112,12 @@ def main(argv: Optional[List[str]] = None) -> None:
             "Rasa's HTTP API is off (set KLBOT_API_TOKEN to turn it on with that token).",
             flush=True,
         )
+    if not args.shell:
+        # the register learns which tracker store this server uses: an erasure run by klbot
+        # with another one refuses instead of clearing the wrong store
+        from bot.register import service_stores
+
+        service_stores.record(service_stores.TRACKER, settings.tracker_store_url)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = argv_run

@@ -13,7 +13,10 @@ Installed on the whole Sanic app by the REST channel's blueprint (``install_on``
   channels answer longer messages without the NLU, see ``guard``): a 60 kB text would cost
   the NLU seconds that ordinary customers wait for;
 - REST messages over the rate limit per sender id and per client address get a polite
-  answer and no turn (``rate_limit``).
+  answer and no turn (``rate_limit``);
+- a REST sender id shaped like another channel's conversation ids (``sms-``,
+  ``telegram-``: ``support.conversation_id``) is refused with 400: sender ids are owned by
+  their channel, so REST can neither read nor write an SMS or Telegram conversation.
 """
 
 from __future__ import annotations
@@ -26,15 +29,16 @@ from sanic.request import Request
 
 from bot.channels.guard import MAX_MESSAGE_CHARS
 from bot.channels.rate_limit import (
-    RATE_LIMITED_REPLY,
-    RETRY_AFTER_SECONDS,
     TrafficLimiter,
     client_address,
     get_limiter,
+    rate_limited_reply,
 )
 
 MAX_BODY_BYTES = 64 * 1024  # a customer message is at most a few kB; the guard caps text
 MAX_SENDER_CHARS = 128  # conversation ids: ours are at most about 40 characters
+# prefixes of the conversation ids other channels own (bot.channels.support.conversation_id)
+OTHER_CHANNELS_PREFIXES = ("sms-", "telegram-")
 REST_PATH = "/webhooks/rest/webhook"
 PARSE_PATH = "/model/parse"
 JSON_ONLY = {REST_PATH}
@@ -82,6 +86,8 @@ def problem(request: Request) -> Optional[Tuple[int, str]]:
         return 400, f"'{required}' must be a non-empty string"
     if path == REST_PATH and len(value) > MAX_SENDER_CHARS:
         return 400, f"'sender' must be at most {MAX_SENDER_CHARS} characters"
+    if path == REST_PATH and value.strip().lower().startswith(OTHER_CHANNELS_PREFIXES):
+        return 400, "'sender' must not start with another channel's prefix (sms-, telegram-)"
     for name in optional:
         if name in data and data[name] is not None and not isinstance(data[name], str):
             return 400, f"'{name}' must be a string"
@@ -99,11 +105,12 @@ def make_check(limiter: TrafficLimiter) -> Callable[[Request], Any]:
             return response.json(body, status)
         if request.method == "POST" and request.route is not None and _path(request) == REST_PATH:
             sender = request.json["sender"]
-            if await limiter.over_limit("rest", sender, client_address(request)):
+            wait = await limiter.over_limit("rest", sender, client_address(request))
+            if wait:
                 return response.json(
-                    [{"recipient_id": sender, "text": RATE_LIMITED_REPLY}],
+                    [{"recipient_id": sender, "text": rate_limited_reply(wait)}],
                     status=429,
-                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                    headers={"Retry-After": str(wait)},
                 )
         return None
 

@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
-from bot.policy import COMPANY_CONTACT, COMPANY_EMAIL, COMPANY_NAME
+from bot.policy import COMPANY_CONTACT, COMPANY_CONTACT_EN, COMPANY_EMAIL, COMPANY_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,20 @@ APOLOGY = (
     f"er kanskje ikke registrert. Kontakt {COMPANY_NAME} på {COMPANY_CONTACT}, så hjelper vi "
     "deg."
 )
+
+APOLOGY_EN = (
+    "Sorry, something went wrong on our side, and I could not finish this now. Your request "
+    f"may not have been registered. Contact {COMPANY_NAME}: {COMPANY_CONTACT_EN}, and we will "
+    "help you."
+)
+
+
+def apology(text: object) -> str:
+    """The apology in the customer's language (English when their message is English)."""
+    from bot.nlp.extractors import detect_language
+
+    english = isinstance(text, str) and detect_language(text) == "en"
+    return APOLOGY_EN if english else APOLOGY
 
 
 MAX_MESSAGE_CHARS = 2000
@@ -84,6 +98,6 @@ def guarded(
             logger.warning(
                 "A turn produced no reply (channel %s); apologising.", message.input_channel
             )
-            await counter.inner.send_text_message(message.sender_id, APOLOGY)
+            await counter.inner.send_text_message(message.sender_id, apology(message.text))
 
     return handle

@@ -19,8 +19,9 @@ from sanic.request import Request
 
 from bot.channels.body_check import install_on
 from bot.channels.guard import guarded
+from bot.channels.rate_limit import client_address, client_key
 
-TRUSTED_METADATA_KEYS = {"verified_phone", "channel"}
+TRUSTED_METADATA_KEYS = {"verified_phone", "channel", "client"}
 
 
 class RestInput(RasaRestInput):
@@ -34,11 +35,11 @@ class RestInput(RasaRestInput):
     def get_metadata(self, request: Request) -> Optional[dict[str, Any]]:
         body = request.json if isinstance(request.json, dict) else {}
         metadata = body.get("metadata")
+        ours = {"channel": "rest", "client": client_key(client_address(request))}
         if not isinstance(metadata, dict):
-            return {"channel": "rest"}
+            return ours
         clean = {k: v for k, v in metadata.items() if k not in TRUSTED_METADATA_KEYS}
-        clean["channel"] = "rest"
-        return clean
+        return {**clean, **ours}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(guarded(on_new_message))

@@ -39,7 +39,12 @@ from socketio import AsyncServer
 from bot.channels.body_check import MAX_BODY_BYTES
 from bot.channels.guard import guarded
 from bot.channels.origins import origin_allowed
-from bot.channels.rate_limit import RATE_LIMITED_REPLY, client_address, get_limiter
+from bot.channels.rate_limit import (
+    client_address,
+    client_key,
+    get_limiter,
+    rate_limited_reply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -120,15 +125,16 @@ class GuardedSocketIOInput(SocketIOInput):
                 sender_id = sid
             text = data.get("message")
             output = SocketIOOutput(sio, self.bot_message_evt)
-            if await limiter.over_limit("socketio", sender_id, session.get("address", "")):
-                await output.send_text_message(sender_id, RATE_LIMITED_REPLY)
+            wait = await limiter.over_limit("socketio", sender_id, session.get("address", ""))
+            if wait:
+                await output.send_text_message(sender_id, rate_limited_reply(wait))
                 return
             message = UserMessage(
                 text if isinstance(text, str) else "",
                 output,
                 sender_id,
                 input_channel=self.name(),
-                metadata={"channel": self.name()},
+                metadata={"channel": self.name(), "client": client_key(session.get("address", ""))},
             )
             await handle(message)
 

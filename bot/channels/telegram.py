@@ -39,6 +39,7 @@ from telegram import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.guard import APOLOGY, guarded
+from bot.channels.rate_limit import get_limiter
 from bot.channels.support import OffSwitch, conversation_id, run_sync, secrets_equal, split_text
 from bot.config import Settings, load_settings
 from bot.policy import COMPANY_EMAIL, COMPANY_PHONE
@@ -262,6 +263,10 @@ class TelegramInput(InputChannel):
             logger.warning("Telegram webhook: body is not an update; ignored")
             return
         update = Update.de_json(data, self.bot)
+        user = update.effective_user
+        if user is not None and await get_limiter().over_limit("telegram", str(user.id), ""):
+            logger.info("Telegram update over the per-sender limit; ignored")
+            return  # a flood from one user: no turn, no reply
         try:
             first_time = await run_sync(self._first_time, update.update_id)
         except Exception as exc:  # noqa: BLE001 - register down: say so, with contact details

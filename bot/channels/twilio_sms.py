@@ -37,9 +37,11 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.guard import guarded
+from bot.channels.rate_limit import get_limiter
 from bot.channels.support import OffSwitch, conversation_id, run_sync, split_text
 from bot.config import Settings, load_settings
-from bot.policy import COMPANY_CONTACT
+from bot.nlp.extractors import detect_language
+from bot.policy import COMPANY_CONTACT, COMPANY_CONTACT_EN
 from bot.register import identity, inbound, suppressions
 from bot.register.contacts import normalize_phone
 from bot.register.db import session_scope
@@ -92,6 +94,41 @@ def classify(text: str) -> Optional[str]:
     if word in NO_WORDS:
         return "no"
     return None
+
+
+# keywords only an English writer sends: the reply to them is English
+ENGLISH_WORDS = {
+    "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke", "help",
+    "yes", "no",
+}  # fmt: skip
+
+
+def language_of_keyword(text: str) -> str:
+    word = keyword_of(text)
+    return "en" if word in ENGLISH_WORDS or word.replace(" ", "") in ENGLISH_WORDS else "nb"
+
+
+def texts_en(settings: Settings) -> Dict[str, str]:
+    contact = COMPANY_CONTACT_EN
+    return {
+        "opt_out": (
+            "You will no longer get marketing by SMS from KL Miljøvarme at this number. "
+            "To get offers by SMS again later, send START."
+        ),
+        "opt_in": (
+            "Thank you, you will get offers by SMS from KL Miljøvarme again. Send STOP at any "
+            "time to opt out."
+        ),
+        "opt_in_declined": ("All right, you still get no marketing by SMS from KL Miljøvarme."),
+        "help": (
+            "This is KL Miljøvarme's privacy assistant. Ask how we process your personal "
+            f"data, or send STOP to get no marketing by SMS. Contact us: {contact}."
+        ),
+        "apology": (
+            "Sorry, something went wrong on our side, and your message may not have been "
+            f"registered. Please try again later, or contact KL Miljøvarme: {contact}."
+        ),
+    }
 
 
 def texts(settings: Settings) -> Dict[str, str]:
@@ -209,9 +246,15 @@ class TwilioSmsInput(InputChannel):
             RequestValidator(settings.twilio_auth_token) if settings.twilio_auth_token else None
         )
         self.texts = texts(settings)
+        self.texts_en = texts_en(settings)
         self.too_long = self.texts["too_long"].format(
             url=f"{settings.public_url}/webhooks/webchat/personvern"
         )
+
+    def text(self, key: str, body: str) -> str:
+        """The channel's own text, in English when the sender wrote English."""
+        english = language_of_keyword(body) == "en" or detect_language(body or "") == "en"
+        return self.texts_en.get(key, self.texts[key]) if english else self.texts[key]
 
     # --- request checks -------------------------------------------------------------------
 
@@ -305,12 +348,16 @@ class TwilioSmsInput(InputChannel):
             if not sender or not message_sid:
                 return response.text("From and MessageSid are required", status=400)
             body = form.get("Body") or ""
+            number = normalize_phone(sender) or sender
+            if await get_limiter().over_limit("twilio_sms", number, ""):
+                # a flood from one number: no turn, and no (paid) reply
+                return twiml([])
             try:
                 replies = await self.turn(request.app.ctx.agent, handle, sender, message_sid, body)
             except Exception as exc:  # noqa: BLE001 - the customer always gets an answer
                 # the exception's text can hold SQL parameters (phone numbers): type only
                 logger.error("SMS turn failed (%s); apologising", type(exc).__name__)
-                replies = [self.texts["apology"]]
+                replies = [self.text("apology", body)]
             return twiml(replies)
 
         return sms
@@ -332,7 +379,7 @@ class TwilioSmsInput(InputChannel):
             if reference is None:
                 return []
             logger.info("SMS opt-out recorded (%s)", reference)
-            replies = [self.texts["opt_out"]]
+            replies = [self.text("opt_out", body)]
             await self._record_quietly(agent, conversation, replies, "opt_out")
             return replies
 
@@ -341,7 +388,7 @@ class TwilioSmsInput(InputChannel):
             return []
 
         if keyword == "help":
-            replies = [self.texts["help"]]
+            replies = [self.text("help", body)]
             await self._record_quietly(agent, conversation, replies, "help")
             return replies
         if keyword == "start":
@@ -354,9 +401,9 @@ class TwilioSmsInput(InputChannel):
             if keyword == "yes":
                 await run_sync(self._opt_in, phone)
                 logger.info("SMS opt-in confirmed by the sender")
-                replies = [self.texts["opt_in"]]
+                replies = [self.text("opt_in", body)]
             else:
-                replies = [self.texts["opt_in_declined"]]
+                replies = [self.text("opt_in_declined", body)]
             await self._record_quietly(agent, conversation, replies, f"start_{keyword}")
             return replies
 

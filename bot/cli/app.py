@@ -17,12 +17,30 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.safe_text import cell, plain
+from bot.cli.dev import app as dev_app
+from bot.cli.safe_text import cell, inert
 from bot.cli.staff import app as staff_app
 from bot.cli.telegram import app as telegram_app
 
+EXAMPLES = "\n\n".join(
+    [
+        "Examples:",
+        "klbot requests list --open  (the work queue, nearest deadline first)",
+        "klbot requests list --kind erasure  (or --status done, --customer 10001)",
+        "klbot requests show PV-K87Q3V  (one request and its whole history)",
+        "klbot outbox list  (what was sent or recorded: the codes, in development)",
+        "klbot dev sms --from +4791234567 STOPP  (a signed SMS to the local assistant)",
+        "klbot where  (the register and conversation store klbot uses: the servers' "
+        "KLBOT_DATABASE_URL and KLBOT_TRACKER_STORE_URL, from the environment or .env)",
+    ]
+)
+
 app = typer.Typer(
-    help="KL Miljøvarme's privacy assistant: staff and operations.", no_args_is_help=True
+    help="KL Miljøvarme's privacy assistant: staff and operations.",
+    epilog=EXAMPLES,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
 )
 db_app = typer.Typer(help="The register database.", no_args_is_help=True)
 customers_app = typer.Typer(help="Customers: import, export, erase.", no_args_is_help=True)
@@ -41,11 +59,46 @@ for name, sub in [
     ("retention", retention_app),
     ("telegram", telegram_app),
     ("staff", staff_app),
+    ("dev", dev_app),
 ]:
     app.add_typer(sub, name=name)
 
 console = Console()
 logger = logging.getLogger("klbot")
+
+# commands that need no register, or create it
+_NO_REGISTER_NEEDED = {"db", "where", "dev", "telegram"}
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Never works on a register the servers do not use: a SQLite file that does not exist
+    is not created here (only `klbot db upgrade` creates one)."""
+    if ctx.invoked_subcommand in _NO_REGISTER_NEEDED:
+        return
+    from bot.register.db import describe_database, missing_sqlite_file
+
+    if missing_sqlite_file():
+        _fail(
+            f"No register at {describe_database()}. Give klbot the servers' "
+            "KLBOT_DATABASE_URL and KLBOT_TRACKER_STORE_URL (environment or .env), or "
+            "create this one with `klbot db upgrade`.",
+            2,
+        )
+
+
+@app.command("where")
+def where() -> None:
+    """Which register and conversation store klbot uses, and where its settings come from."""
+    from bot.config import PROJECT_ROOT, load_settings
+    from bot.register.db import describe_database, missing_sqlite_file
+
+    settings = load_settings()
+    env_file = PROJECT_ROOT / ".env"
+    register = describe_database()
+    typer.echo(f"Register: {register}" + (" (does not exist yet)" if missing_sqlite_file() else ""))
+    typer.echo(f"Conversations: {describe_database(settings.tracker_store_url)}")
+    typer.echo("Settings: environment" + (f" and {env_file}" if env_file.exists() else ""))
 
 
 def _iso(value: Any) -> Optional[str]:
@@ -161,42 +214,119 @@ def customers_erase(
     request: Optional[str] = typer.Option(
         None, "--request", help="the erasure ticket this fulfils (default: the verified ones)"
     ),
+    force: bool = typer.Option(
+        False, "--force", help="erase although other requests of the customer are open"
+    ),
+    yes: bool = typer.Option(False, "--yes", help="do not ask before erasing"),
 ) -> None:
-    """Erase a customer: delete what may go, keep what the law requires (and say why), and
-    close the erasure ticket it fulfils."""
-    from bot.register.customers import erase_customer
-    from bot.register.db import session_scope
-    from bot.register.requests import RequestError
-    from bot.stores import conversations
+    """Erase a customer from every store the settings name (register, tickets, tracker
+    store, outbox), then close the erasure ticket and queue the receipt (what was erased,
+    what is kept and why). Safe to run twice."""
+    from bot.config import load_settings
+    from bot.register.db import describe_database
+    from bot.register.erasure import ErasureRefused, erase
+    from bot.register.service_stores import describe_store
 
+    tracker = load_settings().tracker_store_url
+    typer.echo(f"Register: {describe_database()}")
+    typer.echo(f"Tracker store: {describe_store(tracker)}")
+    if not yes and not typer.confirm(f"Erase customer {number} from both?"):
+        _fail("Nothing erased.")
     try:
-        with session_scope() as s:
-            report = erase_customer(
-                s, number, actor=_actor(), reason=reason, request_reference=request
-            )
+        result = erase(
+            number,
+            actor=_actor(),
+            reason=reason,
+            request_reference=request,
+            force=force,
+            tracker_url=tracker,
+        )
     except LookupError:
         _fail(f"No customer with number {number}.")
-    except RequestError as exc:
+    except ErasureRefused as exc:
         _fail(f"Nothing erased: {exc}.")
-    erased_conversations = 0
-    try:
-        erased_conversations = conversations.erase_conversations(
-            mentioning=list(report.conversation_contacts)
-        ).events
-    except Exception as exc:  # noqa: BLE001 - the register part is done; say what failed
-        typer.secho(f"Conversations not erased ({type(exc).__name__}).", fg="yellow", err=True)
-    typer.echo(f"Customer {number} erased: " + "; ".join(report.erased) + ".")
-    typer.echo(f"Conversation events erased: {erased_conversations}.")
-    for what, why in report.kept.items():
+    if result.already_erased:
+        typer.echo(
+            f"Customer {number} was erased already; conversations found again and erased: "
+            f"{result.conversations}."
+        )
+        return
+    typer.echo(f"Customer {number} erased: " + "; ".join(result.erased) + ".")
+    typer.echo(
+        f"Conversations erased: {result.conversations} ({result.conversation_events} events)."
+    )
+    for what, why in result.kept.items():
         typer.echo(f"Kept {what}: {why}.")
-    for ref in report.closed_requests:
-        typer.echo(f"Closed {ref} as done (what was kept and why is noted on the ticket).")
-    for ref in report.open_unverified:
+    for ref in result.closed_requests:
+        typer.echo(f"Closed {ref} as done; the receipt says what was erased and kept.")
+    if result.closed_requests and not result.receipt_to:
+        typer.echo("No contact point for the receipt: send it yourself.")
+    for ref in result.open_unverified:
         typer.secho(
             f"{ref} is an unverified erasure request: left open. Verify the identity, then "
             f"close it with `klbot requests update {ref} --status ...`.",
             fg="yellow",
         )
+    for ref in result.other_open:
+        typer.secho(
+            f"{ref} is still open (--force): answer it without contact details.", fg="yellow"
+        )
+
+
+@customers_app.command("lift-mark")
+def customers_lift_mark(
+    number: str,
+    covers: str = typer.Option("all", "--covers", help="marketing, surveys, analyses or all"),
+    reason: str = typer.Option(..., "--reason", help="the decision (e.g. Art. 18(1)(a) checked)"),
+    actor: str = typer.Option(os.environ.get("USER", "staff"), "--actor"),
+) -> None:
+    """Lift a restriction or objection mark: only with the decision's reason (recorded)."""
+    from bot.register.casework import lift_mark
+    from bot.register.db import session_scope
+    from bot.register.requests import RequestError
+
+    try:
+        with session_scope() as s:
+            lifted = lift_mark(s, number, covers=[covers], actor=actor, reason=reason)
+    except LookupError:
+        _fail(f"No customer with number {number}.")
+    except RequestError as exc:
+        _fail(f"Nothing lifted: {exc}.")
+    typer.echo(f"Lifted for {lifted.customer_number}: {', '.join(lifted.lifted)} (recorded).")
+
+
+@customers_app.command("list")
+def customers_list(
+    purpose: str = typer.Option(..., "--purpose", help="marketing, surveys or analyses"),
+    channel: Optional[str] = typer.Option(None, "--channel", help="marketing: sms, email, post"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The customers a list for this purpose may hold: restrictions and objections that
+    cover it leave a customer out; marketing also needs the permission and no opt-out."""
+    from bot.register.casework import customers_for_purpose
+    from bot.register.contacts import registered_address
+    from bot.register.db import session_scope
+    from bot.register.requests import RequestError
+
+    if channel and channel not in ("sms", "email", "post"):
+        _fail("--channel must be sms, email or post")
+    try:
+        with session_scope() as s:
+            rows = [
+                {
+                    "customer_number": c.customer_number,
+                    "name": c.name,
+                    "phone": c.phone,
+                    "email": c.email,
+                    "address": registered_address(c, "post"),
+                }
+                for c in customers_for_purpose(s, purpose, channel)
+            ]
+    except RequestError as exc:
+        _fail(str(exc))
+    if not as_json:
+        rows = [{k: inert(v) for k, v in row.items()} for row in rows]
+    _emit(rows, as_json, ["customer_number", "name", "phone", "email"], f"Customers ({purpose})")
 
 
 @customers_app.command("consent")
@@ -305,14 +435,33 @@ def _parse(value: Optional[str]) -> Any:
 def requests_list(
     open_only: bool = typer.Option(False, "--open", help="only open requests"),
     overdue: bool = typer.Option(False, "--overdue", help="only open requests past due"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="e.g. erasure, access, opt_out"),
+    status: Optional[str] = typer.Option(None, "--status", help="e.g. received, done"),
+    customer: Optional[str] = typer.Option(None, "--customer", help="a customer number"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Every request, opt-outs included (* after a due date: extended)."""
+    """Every request, opt-outs included (* after a due date: extended).
+
+    Example: klbot requests list --open --kind erasure
+    """
     from bot.register.db import session_scope
+    from bot.register.models import REQUEST_KINDS, STATUSES
     from bot.register.requests import list_requests
 
+    if kind and kind not in REQUEST_KINDS:
+        _fail(f"Unknown kind {kind!r}: one of {', '.join(REQUEST_KINDS)}.")
+    if status and status not in STATUSES:
+        _fail(f"Unknown status {status!r}: one of {', '.join(STATUSES)}.")
     with session_scope() as s:
-        rows = [_request_row(r) for r in list_requests(s, open_only=open_only, overdue=overdue)]
+        found = list_requests(
+            s,
+            open_only=open_only,
+            overdue=overdue,
+            kind=kind,
+            status=status,
+            customer_number=customer,
+        )
+        rows = [_request_row(r) for r in found]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -387,11 +536,15 @@ def requests_show(ref: str, as_json: bool = typer.Option(False, "--json")) -> No
             what = f"asked again (attempt {changes.get('attempts')}, {changes.get('channel')})"
         elif what == "create":
             what = f"created ({changes.get('status')})"
+        elif what == "extend" and isinstance(changes.get("due_at"), list):
+            what = f"due date extended to {date_text(_parse(changes['due_at'][1]))}"
+            if changes.get("customer_notified"):
+                what += f"; customer told by {changes['customer_notified']}"
         reason = f": {entry['reason']}" if entry["reason"] and entry["action"] != "attempt" else ""
         lines.append(f"  {stamp}  {entry['actor']}  {what}{reason}")
     width = max(40, min(shutil.get_terminal_size((100, 24)).columns, 120))
-    wrapped = [  # what a customer wrote is printed without control characters
-        textwrap.fill(plain(line), width, subsequent_indent=" " * 20 if line[:2] == "  " else "  ")
+    wrapped = [  # customer-written text included: made inert for the terminal
+        textwrap.fill(inert(line), width, subsequent_indent=" " * 20 if line[:2] == "  " else "  ")
         for line in lines
     ]
     typer.echo("\n".join(wrapped))
@@ -432,23 +585,99 @@ def requests_update(
         _fail(str(exc))
 
 
+@requests_app.command("apply")
+def requests_apply(
+    ref: str,
+    yes: bool = typer.Option(False, "--yes", help="do not ask before changing the register"),
+    note: Optional[str] = typer.Option(None, "--note"),
+    actor: str = typer.Option(os.environ.get("USER", "staff"), "--actor"),
+) -> None:
+    """Apply a verified correction's new value to the register and close the ticket as
+    done; opt-outs follow a corrected contact point; the customer is told what changed."""
+    from bot.register.casework import apply_correction
+    from bot.register.db import session_scope
+    from bot.register.requests import RequestError, get_by_reference
+
+    if not yes:
+        with session_scope() as s:
+            request = get_by_reference(s, ref)
+            if request is None:
+                _fail(f"No request {ref}.")
+            details = request.details or {}
+            field, value = details.get("field"), details.get("new_value")
+            number = request.customer_number or "-"
+        typer.echo(f"{request.reference}: set {field} of customer {number} to {inert(value)}")
+        if not typer.confirm("Change the register?"):
+            _fail("Nothing changed.")
+    try:
+        with session_scope() as s:
+            applied = apply_correction(s, ref, actor=actor, note=note)
+    except RequestError as exc:
+        _fail(f"Nothing changed: {exc}.")
+    typer.echo(
+        f"{applied.reference}: {applied.field} of customer {applied.customer_number} "
+        "corrected; the ticket is done."
+    )
+    if applied.suppression_followed:
+        typer.echo("The opt-out of the old contact point now covers the new one.")
+    if applied.customer_notified:
+        typer.echo(f"The customer is told by {applied.customer_notified} what changed.")
+    else:
+        typer.echo("No contact point to tell the customer: answer them yourself.")
+
+
+@requests_app.command("mark")
+def requests_mark(
+    ref: str,
+    covers: str = typer.Option(
+        ..., "--covers", help="what stops: marketing, surveys, analyses (comma-separated) or all"
+    ),
+    note: Optional[str] = typer.Option(None, "--note"),
+    actor: str = typer.Option(os.environ.get("USER", "staff"), "--actor"),
+) -> None:
+    """A verified restriction or objection takes effect: a mark on the customer that the
+    marketing, survey and analysis exports honour; the ticket is done, the customer told."""
+    from bot.register.casework import place_mark
+    from bot.register.db import session_scope
+    from bot.register.requests import RequestError
+
+    try:
+        with session_scope() as s:
+            marked = place_mark(s, ref, covers=[covers], actor=actor, note=note)
+    except RequestError as exc:
+        _fail(f"Nothing marked: {exc}.")
+    typer.echo(
+        f"{marked.reference}: customer {marked.customer_number} marked ({marked.kind}: "
+        f"{', '.join(marked.covers)}); the ticket is done."
+    )
+    if marked.customer_notified:
+        typer.echo(f"The customer is told by {marked.customer_notified}.")
+    else:
+        typer.echo("No contact point to tell the customer: answer them yourself.")
+
+
 @requests_app.command("extend")
 def requests_extend(
     ref: str,
     reason: str = typer.Option(..., "--reason"),
     actor: str = typer.Option(os.environ.get("USER", "staff"), "--actor"),
 ) -> None:
-    """Extend the deadline by two months (GDPR Art. 12(3)); tell the customer why."""
+    """Extend the deadline by two months (GDPR Art. 12(3)); the customer is told the new
+    date and the reason on the request's channel."""
     from bot.register.db import session_scope
-    from bot.register.requests import RequestError, extend_deadline
+    from bot.register.requests import RequestError, extend_request
     from bot.register.wording import due_text
 
     try:
         with session_scope() as s:
-            request = extend_deadline(s, ref, reason=reason, actor=actor)
-            typer.echo(f"{request.reference} is now due {due_text(request.due_at)}.")
+            extended = extend_request(s, ref, reason=reason, actor=actor)
     except RequestError as exc:
         _fail(str(exc))
+    typer.echo(f"{extended.reference} is now due {due_text(extended.due_at)}.")
+    if extended.customer_notified:
+        typer.echo(f"The customer is told by {extended.customer_notified} (new date, reason).")
+    else:
+        typer.echo("No contact point to tell the customer: tell them yourself, with the reason.")
 
 
 @requests_app.command("remind")
@@ -482,22 +711,23 @@ def suppressions_export(
     channel: Optional[str] = typer.Option(None, "--channel", help="sms, email or post"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """The contact points that must get no marketing."""
+    """The contact points that must get no marketing: opt-outs, and the customers whose
+    restriction or objection covers marketing."""
     from bot.register.db import session_scope
-    from bot.register.suppressions import list_suppressions
+    from bot.register.suppressions import export_rows
 
     if channel and channel not in ("sms", "email", "post"):
         _fail("--channel must be sms, email or post")
     with session_scope() as s:
-        rows = [
-            {"channel": x.channel, "address": x.address, "created_at": _iso(x.created_at)}
-            for x in list_suppressions(s, channel)
-        ]
-    _emit(rows, as_json, ["channel", "address", "created_at"], "Suppressions")
+        rows = export_rows(s, channel)
+    if not as_json:
+        rows = [{k: inert(v) for k, v in row.items()} for row in rows]
+    _emit(rows, as_json, ["channel", "address", "reason", "created_at"], "Suppressions")
 
 
 @outbox_app.command("list")
 def outbox_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every notification with its text (in development the codes are read here)."""
     from bot.register.db import session_scope
     from bot.register.outbox import list_outbox
 
@@ -515,7 +745,7 @@ def outbox_list(as_json: bool = typer.Option(False, "--json")) -> None:
             }
             for m in list_outbox(s)
         ]
-    _emit(rows, as_json, ["id", "channel", "to", "status", "error", "created_at"], "Outbox")
+    _emit(rows, as_json, ["id", "channel", "to", "status", "body", "created_at"], "Outbox")
 
 
 @outbox_app.command("deliver")
@@ -599,7 +829,17 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - a sentence for staff instead of a traceback
         message = _database_problem(exc)
         if message is None:
-            raise
+            # staff get a sentence, never a traceback (which could quote personal data);
+            # KLBOT_DEBUG=1 shows it to a developer
+            if os.environ.get("KLBOT_DEBUG"):
+                raise
+            typer.secho(
+                f"klbot stopped: an unexpected error ({type(exc).__name__}). Nothing more "
+                "was done; run it again with KLBOT_DEBUG=1 to see the details.",
+                fg="red",
+                err=True,
+            )
+            sys.exit(1)
         typer.secho(message, fg="red", err=True)
         sys.exit(2)
 

@@ -8,6 +8,7 @@ tabs become spaces); tables take ``cell`` (a Rich ``Text``, never parsed as mark
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -29,3 +30,19 @@ def plain(value: Any) -> str:
 
 def cell(value: Any) -> Text:
     return Text(plain(value))
+
+
+# C0 and C1 control characters (ESC, OSC 8 hyperlinks, ...) and bidirectional overrides:
+# customer-written text shows them as visible escapes instead of acting on the terminal
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(value: Any) -> str:
+    """Customer-written text made inert for a terminal (``\\x1b``, ``\\u202e``)."""
+    text = "" if value is None else str(value)
+    return _UNSAFE.sub(_visible, text)
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

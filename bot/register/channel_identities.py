@@ -84,14 +84,16 @@ verified_phone = verified_phone_for
 def remember_conversation(
     s: Session, *, channel: str, external_id: object, conversation_id: str
 ) -> None:
-    """Tie an existing proof to the conversation it belongs to (if it is not yet)."""
+    """Tie an existing proof to the conversation it belongs to, on a message from that
+    channel user: the proof counts for ``identity.VERIFIED_FOR`` from the latest one."""
     row = s.execute(
         select(ChannelIdentity).where(
             ChannelIdentity.channel == channel, ChannelIdentity.external_id == str(external_id)
         )
     ).scalar_one_or_none()
-    if row is not None and row.conversation_id != conversation_id:
+    if row is not None:
         row.conversation_id = conversation_id
+        row.verified_at = utcnow()
         s.flush()
 
 

@@ -215,3 +215,58 @@ def forget_contact_points(s: Session, addresses: List[str]) -> None:
                 )
             ).scalars():
                 event.address = None
+
+
+def follow_contact_point(
+    s: Session,
+    *,
+    channel: str,
+    old: Optional[str],
+    new: Optional[str],
+    customer: Customer,
+    actor: str,
+    request_reference: Optional[str] = None,
+) -> bool:
+    """A customer's contact point was corrected from ``old`` to ``new``: an opt-out of the
+    old one now covers the new one. The ledger's events about the old contact point are
+    re-pointed at the new one (the old value is not kept), unless another customer still
+    holds it (then it stays listed, and the new one gets an opt-out of its own). True when
+    the new contact point is suppressed because of this."""
+    if not old or not new or old == new or not is_suppressed(s, channel, old):
+        return False
+    shared = any(
+        registered_address(other, channel) == old
+        for other in s.execute(
+            select(Customer).where(Customer.id != customer.id, Customer.erased_at.is_(None))
+        ).scalars()
+    )
+    if shared:
+        record(
+            s,
+            channel=channel,
+            granted=False,
+            address=new,
+            source=STAFF,
+            actor=actor,
+            reason="opt-out follows the corrected contact point",
+            request_reference=request_reference,
+        )
+        return True
+    for event in s.execute(
+        select(ConsentEvent).where(ConsentEvent.channel == channel, ConsentEvent.address == old)
+    ).scalars():
+        event.address = new
+    s.execute(delete(Suppression).where(Suppression.channel == channel, Suppression.address == old))
+    s.flush()
+    if not is_suppressed(s, channel, new):
+        _suppress(s, channel, new, STAFF)
+    audit.record(
+        s,
+        actor=actor,
+        action="opt_out_follows",
+        entity="customer",
+        entity_id=customer.id,
+        reason="contact point corrected: the opt-out follows it",
+        changes={"channel": channel, "request": request_reference},
+    )
+    return True

@@ -1,4 +1,5 @@
-"""Customers: lookup by contact point, CSV import, access/portability export, erasure."""
+"""Customers: lookup by contact point, CSV import, access/portability export (erasure:
+bot.register.erasure)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import csv
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.policy.facts import policy_facts
@@ -15,16 +16,12 @@ from bot.register.contacts import normalize_email, normalize_phone, registered_a
 from bot.register.lookup import find_by_contact, get_by_number  # noqa: F401 (re-exported)
 from bot.register.models import (
     CHANNELS,
-    OPEN_STATUSES,
-    Challenge,
-    ChannelIdentity,
     Customer,
+    CustomerMark,
     ErasureTombstone,
-    OutboxMessage,
     PrivacyRequest,
     utcnow,
 )
-from bot.register.requests import RequestError, get_by_reference, update_status
 
 COLUMNS = [
     "customer_number",
@@ -58,16 +55,6 @@ class ImportResult:
     # (customer number, channel, why) where the file said marketing on and it stays off
     kept_off: List[Tuple[str, str, str]] = field(default_factory=list)
     skipped_not_empty: bool = False
-
-
-@dataclass
-class ErasureReport:
-    customer_number: str
-    erased: List[str] = field(default_factory=list)
-    kept: Dict[str, str] = field(default_factory=dict)
-    conversation_contacts: List[str] = field(default_factory=list)
-    closed_requests: List[str] = field(default_factory=list)
-    open_unverified: List[str] = field(default_factory=list)
 
 
 def _parse_row(line: int, row: Dict[str, Optional[str]]) -> dict:
@@ -270,6 +257,11 @@ def export_customer(s: Session, customer_number: str) -> dict:
     requests = s.execute(
         select(PrivacyRequest).where(PrivacyRequest.customer_id == customer.id)
     ).scalars()
+    marks = s.execute(
+        select(CustomerMark)
+        .where(CustomerMark.customer_id == customer.id)
+        .order_by(CustomerMark.id)
+    ).scalars()
     # the policy's facts, quoted; the supervisory authority is not in the policy but GDPR
     # Art. 15(1)(f) requires the extract to name it, so it stands apart from the quotes
     policy = policy_facts()
@@ -294,6 +286,16 @@ def export_customer(s: Session, customer_number: str) -> dict:
             "post": customer.marketing_post,
         },
         "marketing_suppressed": suppressed,
+        "processing_marks": [
+            {
+                "kind": m.kind,
+                "covers": m.covers,
+                "since": _iso(m.created_at),
+                "request": m.request_reference,
+                "lifted_at": _iso(m.lifted_at),
+            }
+            for m in marks
+        ],
         "requests": [
             {
                 "reference": r.reference,
@@ -307,126 +309,3 @@ def export_customer(s: Session, customer_number: str) -> dict:
         "policy": policy,
         "supervisory_authority": authority,
     }
-
-
-ERASED_DETAILS = ("contact_given", "new_value")  # what a ticket may hold of the person
-
-
-def erase_customer(
-    s: Session,
-    customer_number: str,
-    *,
-    actor: str,
-    reason: str,
-    request_reference: Optional[str] = None,
-) -> ErasureReport:
-    """Delete or anonymise what may go; keep what the law requires, saying why; remember the
-    number (a tombstone) so no import brings the person back; close the erasure ticket(s)
-    this fulfils: ``request_reference``, or else every verified open erasure ticket of the
-    customer (an unverified one is left open and reported: its identity is not checked)."""
-    customer = get_by_number(s, customer_number)
-    if customer is None:
-        raise LookupError(f"no customer {customer_number}")
-    report = ErasureReport(customer_number=customer.customer_number)
-    report.conversation_contacts = [c for c in (customer.phone, customer.email) if c]
-    contacts = list(report.conversation_contacts)
-    registered = [registered_address(customer, channel) for channel in CHANNELS]
-    if contacts:
-        s.execute(delete(OutboxMessage).where(OutboxMessage.to.in_(contacts)))
-        if customer.phone:
-            s.execute(delete(ChannelIdentity).where(ChannelIdentity.phone == customer.phone))
-    s.execute(delete(Challenge).where(Challenge.customer_id == customer.id))
-    for channel in CHANNELS:
-        if getattr(customer, f"marketing_{channel}"):
-            consent.record(
-                s,
-                channel=channel,
-                granted=False,
-                customer=customer,
-                source=consent.STAFF,
-                actor=actor,
-                reason="erasure",
-            )
-    consent.forget_contact_points(s, [a for a in registered if a])
-    for attr in ("name", "address", "postal_code", "city", "phone", "email", "contact_person"):
-        setattr(customer, attr, None)
-    customer.erased_at = utcnow()
-    if s.get(ErasureTombstone, customer.customer_number) is None:
-        s.add(
-            ErasureTombstone(
-                customer_number=customer.customer_number,
-                erased_at=customer.erased_at,
-                request_reference=request_reference,
-            )
-        )
-    tickets = list(
-        s.execute(
-            select(PrivacyRequest)
-            .where(PrivacyRequest.customer_id == customer.id)
-            .order_by(PrivacyRequest.id)
-        ).scalars()
-    )
-    for ticket in tickets:
-        ticket.conversation_id = None
-        if any(key in (ticket.details or {}) for key in ERASED_DETAILS):
-            ticket.details = {
-                k: v for k, v in (ticket.details or {}).items() if k not in ERASED_DETAILS
-            }
-    report.erased = [
-        "name, address, postal code, city, phone, e-mail, contact person",
-        "marketing permissions",
-        "verification codes, notifications and channel identities",
-    ]
-    report.kept = {
-        "customer_number": "the key of invoices and accounting records, which the Bookkeeping "
-        "Act (bokføringsloven) requires us to keep for 5 years; an import skips it from now on",
-        "suppressions": "the contact points that must get no marketing stay on the "
-        "suppression list, so that the person is not contacted again",
-        "requests": "the tickets (without contact details) document that we handled the "
-        "person's requests (GDPR Art. 5(2) accountability)",
-    }
-    _close_erasure_tickets(s, tickets, report, actor=actor, reference=request_reference)
-    audit.record(
-        s,
-        actor=actor,
-        action="erase",
-        entity="customer",
-        entity_id=customer.id,
-        reason=reason,
-    )
-    return report
-
-
-def _close_erasure_tickets(
-    s: Session,
-    tickets: List[PrivacyRequest],
-    report: ErasureReport,
-    *,
-    actor: str,
-    reference: Optional[str],
-) -> None:
-    if reference:
-        ticket = get_by_reference(s, reference)
-        if ticket is None or ticket.kind != "erasure":
-            raise RequestError(f"no erasure request {reference}")
-        if ticket.customer_id not in (None, tickets[0].customer_id if tickets else None):
-            raise RequestError(f"{ticket.reference} is another customer's request")
-        chosen = [ticket]
-    else:
-        chosen = [t for t in tickets if t.kind == "erasure" and t.status in OPEN_STATUSES]
-    kept = "; ".join(f"{what}: {why}" for what, why in report.kept.items())
-    note = f"Erased ({'; '.join(report.erased)}). Kept {kept}."
-    for ticket in chosen:
-        if ticket.status == "received" and not reference:
-            report.open_unverified.append(ticket.reference)
-            continue
-        steps = {
-            "received": ["verified", "in_progress", "done"],
-            "verified": ["in_progress", "done"],
-        }
-        for status in steps.get(ticket.status, ["done"] if ticket.status == "in_progress" else []):
-            update_status(s, ticket.reference, status, note=note, actor=actor)
-        details = dict(ticket.details or {})
-        details["erasure"] = {"erased": report.erased, "kept": report.kept}
-        ticket.details = details
-        report.closed_requests.append(ticket.reference)

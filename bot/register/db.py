@@ -51,6 +51,17 @@ def _prepare_sqlite_file(url: str) -> None:
         os.close(fd)
 
 
+def missing_sqlite_file(url: Optional[str] = None) -> bool:
+    """Is ``url`` (default: KLBOT_DATABASE_URL) a SQLite file that does not exist yet?"""
+    url = database_url(url)
+    if not is_sqlite(url):
+        return False
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return False
+    return not Path(path).exists()
+
+
 def _sqlite_engine(url: str) -> Engine:
     _prepare_sqlite_file(url)
     engine = create_engine(

@@ -1,10 +1,12 @@
 """Identity checks decided by the register (use cases: each call is one transaction).
 
-Who is verified is what the register holds for THIS conversation, never what a client
-sends: a challenge of this conversation answered correctly for that customer within the
-last ``VERIFIED_FOR``, or a channel proof the connector itself recorded for this
-conversation (the SMS sender; a Telegram user's own shared contact). A ``verified`` slot
-that the register does not back counts for nothing.
+Who is verified is what the register holds for THIS request, never what a client sends:
+the challenge this request's form started (its id is passed on), answered correctly in this
+conversation for that customer within the last ``VERIFIED_FOR``; or a channel proof the
+connector itself recorded for this conversation on the channel the turn came in on (the
+SMS sender; a Telegram user's own shared contact), refreshed by a message on that channel
+within the last ``VERIFIED_FOR``. An earlier request's code, a «ingen kode», a proof from
+another channel, or a ``verified`` slot that the register does not back count for nothing.
 
 Codes are queued in the outbox in the same transaction as the challenge (no delivery on
 the reply path): a known and an unknown contact point cost the same.
@@ -116,55 +118,93 @@ def record_channel_proof_in(s: Session, conversation_id: str, channel: str, phon
                 conversation_id=conversation_id,
             )
         )
-    elif row.phone != phone:
+    else:
+        # every message from the number proves it again: the proof lasts VERIFIED_FOR from
+        # the latest one
         row.phone, row.verified_at = phone, utcnow()
     s.flush()
 
 
-def _proof(s: Session, conversation_id: str, customer: Optional[Customer]) -> Optional[Proof]:
+PROOF_CHANNELS = ("twilio_sms", "telegram")
+
+
+def _proof(
+    s: Session,
+    conversation_id: str,
+    customer: Optional[Customer],
+    *,
+    challenge_id: Optional[str] = None,
+    channel: Optional[str] = None,
+) -> Optional[Proof]:
+    """This request's proof: the challenge ``challenge_id`` (this conversation's, this
+    customer's, answered within ``VERIFIED_FOR``), or else a channel proof on ``channel``
+    (the channel the turn came in on) refreshed within ``VERIFIED_FOR``."""
     if customer is None or customer.erased_at is not None:
         return None
     since = utcnow() - VERIFIED_FOR
-    answered = s.execute(
-        select(Challenge.contact_hash)
-        .where(
-            Challenge.conversation_id == conversation_id,
-            Challenge.customer_id == customer.id,
-            Challenge.used_at.isnot(None),
-            Challenge.used_at >= since,
-        )
-        .order_by(Challenge.used_at.desc())
-        .limit(1)
-    ).first()
-    if answered is not None:
-        email_key = (
-            verification.contact_hash("email", customer.email.lower()) if customer.email else None
-        )
-        return Proof(customer.id, "otp_email" if answered[0] == email_key else "otp_sms")
-    if customer.phone:
-        channel = s.execute(
-            select(ChannelIdentity.channel).where(
-                ChannelIdentity.conversation_id == conversation_id,
-                ChannelIdentity.phone == customer.phone,
+    if challenge_id:
+        answered = s.execute(
+            select(Challenge.contact_hash).where(
+                Challenge.id == str(challenge_id),
+                Challenge.conversation_id == conversation_id,
+                Challenge.customer_id == customer.id,
+                Challenge.used_at.isnot(None),
+                Challenge.used_at >= since,
             )
         ).first()
-        if channel is not None:
-            return Proof(customer.id, f"channel_{channel[0]}")
+        if answered is not None:
+            email_key = (
+                verification.contact_hash("email", customer.email.lower())
+                if customer.email
+                else None
+            )
+            return Proof(customer.id, "otp_email" if answered[0] == email_key else "otp_sms")
+    if customer.phone and channel in PROOF_CHANNELS:
+        proved = s.execute(
+            select(ChannelIdentity.channel).where(
+                ChannelIdentity.conversation_id == conversation_id,
+                ChannelIdentity.channel == channel,
+                ChannelIdentity.phone == customer.phone,
+                ChannelIdentity.verified_at >= since,
+            )
+        ).first()
+        if proved is not None:
+            return Proof(customer.id, f"channel_{proved[0]}")
     return None
 
 
-def verified_customer_for(conversation_id: str, identifier: Optional[str]) -> Optional[Proof]:
-    """The register's answer: is the customer that ``identifier`` names verified in this
-    conversation (code answered within ``VERIFIED_FOR``, or a channel proof)?"""
+def verified_customer_for(
+    conversation_id: str,
+    identifier: Optional[str],
+    *,
+    challenge_id: Optional[str] = None,
+    channel: Optional[str] = None,
+) -> Optional[Proof]:
+    """The register's answer: is the customer that ``identifier`` names verified for this
+    request (its challenge answered within ``VERIFIED_FOR``, or a fresh channel proof on
+    the turn's channel)?"""
     with session_scope() as s:
-        return _proof(s, conversation_id, find_customer(s, identifier))
+        return _proof(
+            s,
+            conversation_id,
+            find_customer(s, identifier),
+            challenge_id=challenge_id,
+            channel=channel,
+        )
 
 
-def channel_proved_customer(conversation_id: str) -> Optional[str]:
-    """The phone (E.164) a channel proved in this conversation, if it is a customer's."""
+def channel_proved_customer(conversation_id: str, channel: Optional[str] = None) -> Optional[str]:
+    """The phone (E.164) a channel proved in this conversation, on ``channel`` (the turn's
+    channel) within ``VERIFIED_FOR``, if it is a customer's."""
+    if channel not in PROOF_CHANNELS:
+        return None
     with session_scope() as s:
         for (phone,) in s.execute(
-            select(ChannelIdentity.phone).where(ChannelIdentity.conversation_id == conversation_id)
+            select(ChannelIdentity.phone).where(
+                ChannelIdentity.conversation_id == conversation_id,
+                ChannelIdentity.channel == channel,
+                ChannelIdentity.verified_at >= utcnow() - VERIFIED_FOR,
+            )
         ):
             if find_by_contact(s, phone=phone) is not None:
                 return phone
@@ -186,6 +226,9 @@ def submit_rights_request(
     prefer: Callable[[Customer, str], Optional[Tuple[str, str]]],
     proven_phone: Optional[str] = None,
     telegram_chat: Optional[str] = None,
+    challenge_id: Optional[str] = None,
+    channel_proof: bool = False,
+    language: Optional[str] = None,
 ) -> Submitted:
     """Write the ticket (or attach a repeat to the open one), verified only if the register
     backs it, and queue the customer's confirmation (``confirmation(reference, due_at,
@@ -194,7 +237,14 @@ def submit_rights_request(
     person gets nothing sent; a repeat gets no second confirmation."""
     with session_scope() as s:
         customer = find_customer(s, identifier)
-        proof = _proof(s, conversation_id, customer)
+        # only this request's own check counts: its challenge, or the turn's channel
+        proof = _proof(
+            s,
+            conversation_id,
+            customer,
+            challenge_id=challenge_id,
+            channel=channel if channel_proof else None,
+        )
         submitted = submit_request_in(
             s,
             kind=kind,
@@ -206,6 +256,7 @@ def submit_rights_request(
             conversation_id=conversation_id,
             proven_phone=proven_phone,
             telegram_chat=telegram_chat,
+            language=language,
         )
         if submitted.merged or customer is None:
             return submitted
@@ -229,13 +280,18 @@ def submit_rights_request(
 
 
 def tickets_if_verified(
-    conversation_id: str, identifier: Optional[str]
+    conversation_id: str,
+    identifier: Optional[str],
+    *,
+    challenge_id: Optional[str] = None,
+    channel: Optional[str] = None,
 ) -> Optional[List[TicketView]]:
     """What the verified person may see of their tickets (open, and lately closed), or None
-    when the register holds no proof for this conversation."""
+    when the register holds no proof for this request (``_proof``)."""
     with session_scope() as s:
         customer = find_customer(s, identifier)
-        if _proof(s, conversation_id, customer) is None:
+        proof = _proof(s, conversation_id, customer, challenge_id=challenge_id, channel=channel)
+        if proof is None:
             return None
         return customer_tickets(s, customer.id)
 

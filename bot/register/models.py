@@ -15,6 +15,7 @@ from typing import Any, Dict, Optional
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, declarative_base, relationship
+from sqlalchemy.orm import Mapped, declarative_base, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
 Base = declarative_base()
@@ -46,10 +47,53 @@ class RequestKind(str, enum.Enum):
     COMPLAINT = "complaint"
 
 
+class RequestStatus(str, enum.Enum):
+    """A ticket's lifecycle: received -> verified -> in_progress -> done | rejected (see
+    bot.register.requests.TRANSITIONS). The database checks the value (0006)."""
+
+    RECEIVED = "received"
+    VERIFIED = "verified"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    REJECTED = "rejected"
+
+
+class Purpose(str, enum.Enum):
+    """What a restriction or objection mark on a customer stops (``all``: every one)."""
+
+    MARKETING = "marketing"
+    SURVEYS = "surveys"
+    ANALYSES = "analyses"
+    ALL = "all"
+
+
+class Language(str, enum.Enum):
+    """The customer's language, kept on the ticket: what they are told is in it."""
+
+    NB = "nb"
+    EN = "en"
+
+
 REQUEST_KINDS = tuple(kind.value for kind in RequestKind)
-STATUSES = ("received", "verified", "in_progress", "done", "rejected")
+STATUSES = tuple(status.value for status in RequestStatus)
 OPEN_STATUSES = ("received", "verified", "in_progress")
 CLOSED_STATUSES = ("done", "rejected")
+LANGUAGES = tuple(language.value for language in Language)
+PURPOSES = tuple(purpose.value for purpose in Purpose)
+MARK_KINDS = ("restriction", "objection")
+
+
+def check_in(column: str, values, name: str) -> CheckConstraint:
+    """A CHECK that ``column`` holds one of ``values`` (the Python enum is the one list)."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name)
+
+
+def language_of(value: Optional[str]) -> str:
+    """``en`` for English, else ``nb`` (the default)."""
+    return Language.EN.value if (value or "").lower().startswith("en") else Language.NB.value
+
+
 CHANNELS = ("sms", "email", "post")
 OUTBOX_STATUSES = ("recorded", "queued", "sending", "sent", "failed")
 
@@ -167,7 +211,12 @@ class ErasureTombstone(Base):
 
 class PrivacyRequest(Base):
     __tablename__ = "privacy_requests"
-    __table_args__ = (Index("ix_privacy_requests_kind_status", "kind", "status"),)
+    __table_args__ = (
+        Index("ix_privacy_requests_kind_status", "kind", "status"),
+        check_in("kind", REQUEST_KINDS, "ck_privacy_requests_kind"),
+        check_in("status", STATUSES, "ck_privacy_requests_status"),
+        check_in("language", LANGUAGES, "ck_privacy_requests_language"),
+    )
     id: Mapped[int] = Column(Integer, primary_key=True)
     reference: Mapped[str] = Column(String(20), unique=True, nullable=False)
     kind: Mapped[str] = Column(String(20), nullable=False)
@@ -191,7 +240,21 @@ class PrivacyRequest(Base):
     reply_channel: Mapped[Optional[str]] = Column(String(20))
     reply_to: Mapped[Optional[str]] = Column(String(300))
     rejection_category: Mapped[Optional[str]] = Column(String(40))
+    # added in 0006: the customer's language (nb, en): the notices they get are in it
+    language: Mapped[str] = Column(String(2), nullable=False, default="nb", server_default="nb")
     customer = relationship("Customer", back_populates="requests", lazy="joined")
+
+    @validates("kind")
+    def _valid_kind(self, _key: str, value: str) -> str:
+        return RequestKind(value).value  # ValueError on an unknown kind, before the database
+
+    @validates("status")
+    def _valid_status(self, _key: str, value: str) -> str:
+        return RequestStatus(value).value
+
+    @validates("language")
+    def _valid_language(self, _key: str, value: str) -> str:
+        return Language(value).value
 
     @property
     def customer_number(self) -> Optional[str]:
@@ -207,6 +270,48 @@ class PrivacyRequest(Base):
 
     def __repr__(self) -> str:
         return f"<PrivacyRequest {self.reference} {self.kind} {self.status}>"
+
+
+class CustomerMark(Base):
+    """A restriction (Art. 18) or objection (Art. 21) on a customer (added in 0006): the
+    processing it covers stops (the exports for marketing, surveys and analyses leave the
+    customer out) until staff lift it with a recorded decision."""
+
+    __tablename__ = "customer_marks"
+    __table_args__ = (
+        check_in("kind", MARK_KINDS, "ck_customer_marks_kind"),
+        check_in("covers", PURPOSES, "ck_customer_marks_covers"),
+    )
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    customer_id: Mapped[int] = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind: Mapped[str] = Column(String(20), nullable=False)
+    covers: Mapped[str] = Column(String(20), nullable=False)
+    request_reference: Mapped[Optional[str]] = Column(String(20))
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    created_by: Mapped[str] = Column(String(100), nullable=False)
+    lifted_at: Mapped[Optional[datetime]] = Column(UTCDateTime)
+    lifted_by: Mapped[Optional[str]] = Column(String(100))
+    lift_reason: Mapped[Optional[str]] = Column(Text)
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None
+
+    def covers_purpose(self, purpose: str) -> bool:
+        return self.active and self.covers in (purpose, Purpose.ALL.value)
+
+
+class ServiceStore(Base):
+    """Which store a server uses (added in 0006): the Rasa server records its tracker store
+    here when it starts, so that ``klbot`` can refuse to erase conversations from another
+    one. The description never holds a password."""
+
+    __tablename__ = "service_stores"
+    name: Mapped[str] = Column(String(30), primary_key=True)
+    description: Mapped[str] = Column(String(500), nullable=False)
+    recorded_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class Challenge(Base):

@@ -22,6 +22,9 @@ from bot.config import get_settings
 from bot.register.models import OutboxMessage, utcnow
 
 MASK = "••••••"
+# an erasure's receipt: the one message to an erased person, whose address goes once sent
+RECEIPT = "erasure_receipt"
+SENT_TO_ERASED = "(erased)"
 MAX_ATTEMPTS = 5  # delivery rounds before a message is ``failed``
 LEASE = timedelta(minutes=5)  # a message being sent by a worker that died is retried after
 SECRET_LIFETIME = timedelta(minutes=10)  # a one-time code older than this is not delivered
@@ -144,6 +147,12 @@ def mark_sent(s: Session, message_id: int, *, notifier: str) -> None:
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
         .values(status="sent", sent_at=utcnow(), secret=None, notifier=notifier, error=None)
+        .execution_options(synchronize_session=False)
+    )
+    s.execute(  # an erasure's receipt keeps the erased person's address only until sent
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.purpose == RECEIPT)
+        .values(to=SENT_TO_ERASED)
         .execution_options(synchronize_session=False)
     )
 

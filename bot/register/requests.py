@@ -3,8 +3,13 @@
 Lifecycle: received -> verified -> in_progress -> done | rejected (rejected also from
 received and verified; verified -> done when staff say so, ``force``). An opt-out is
 recorded as done at once. Every new ticket queues one alert to staff in its own
-transaction; a repeated request of a kind already open for the same person (or, unverified,
-the same contact point) attaches to that ticket instead (``attempts``). When staff close a
+transaction; a repeated request of a kind already open attaches to that ticket instead
+(``attempts``) only when it means the same thing: a verified request to the same person's
+open VERIFIED ticket, an unverified one to an unverified ticket from the same contact point
+written in the same conversation. Anything else is a ticket of its own, linked to the other
+in the background (``duplicates``): a verified request never adopts a stranger's unverified
+ticket (its text, its conversation), and an unproven conversation never learns another
+conversation's reference. When staff close a
 ticket, the customer is told on the channel the request came from. GDPR Art. 12(3): the answer
 is due one month after receipt; staff may extend by two further months, once, with a reason
 (which the customer must be told within the first month).
@@ -34,6 +39,8 @@ from bot.register.models import (
     AuditEntry,
     Customer,
     PrivacyRequest,
+    RequestStatus,
+    language_of,
     utcnow,
 )
 from bot.register.outbox import record_notification
@@ -42,15 +49,17 @@ from bot.register.sql import serialize_on
 logger = logging.getLogger(__name__)
 
 OPEN = OPEN_STATUSES
+S = RequestStatus
 TRANSITIONS = {
-    "received": {"verified", "rejected"},
-    "verified": {"in_progress", "rejected"},
-    "in_progress": {"done", "rejected"},
-    "done": set(),
-    "rejected": set(),
+    S.RECEIVED.value: {S.VERIFIED.value, S.REJECTED.value},
+    S.VERIFIED.value: {S.IN_PROGRESS.value, S.REJECTED.value},
+    S.IN_PROGRESS.value: {S.DONE.value, S.REJECTED.value},
+    S.DONE.value: set(),
+    S.REJECTED.value: set(),
 }
+assert set(TRANSITIONS) == set(STATUSES)
 # what staff may do when they say so (``--force``): skip "in progress" on a verified ticket
-FORCED_TRANSITIONS = {"verified": {"done"}}
+FORCED_TRANSITIONS = {S.VERIFIED.value: {S.DONE.value}}
 # where a closing notice can go (``reply_channel``); Telegram by chat id
 REPLY_CHANNELS = ("sms", "email", "telegram")
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: quotable on the phone
@@ -60,6 +69,19 @@ EXTENSION = relativedelta(months=2)
 
 class RequestError(ValueError):
     pass
+
+
+# kinds whose ticket is done only by the use case that does the work (the hint says which)
+WORK_FIRST = {
+    "correction": "a correction is done when its new value is in the register: "
+    "run `klbot requests apply {reference}` (or reject it)",
+    "restriction": "a restriction is done when its mark is on the customer: "
+    "run `klbot requests mark {reference} --covers marketing,surveys,analyses|all`",
+    "objection": "an objection is done when its mark is on the customer: "
+    "run `klbot requests mark {reference} --covers marketing,surveys,analyses|all`",
+    "erasure": "an erasure is done when every store is cleared: "
+    "run `klbot customers erase NUMBER --request {reference}`",
+}
 
 
 def new_reference() -> str:
@@ -98,6 +120,7 @@ def create_request(
     received_at: Optional[datetime] = None,
     reply_channel: Optional[str] = None,
     reply_to: Optional[str] = None,
+    language: Optional[str] = None,
 ) -> PrivacyRequest:
     """Write a ticket: status ``verified`` when the identity was verified, else ``received``
     (``status="done"`` for what is done at once, an opt-out), and queue its staff alert."""
@@ -123,6 +146,7 @@ def create_request(
         attempts=1,
         reply_channel=reply_channel if reply_channel in REPLY_CHANNELS and reply_to else None,
         reply_to=reply_to if reply_channel in REPLY_CHANNELS and reply_to else None,
+        language=language_of(language),
     )
     if customer is not None:
         request.customer = customer
@@ -134,10 +158,35 @@ def create_request(
         action="create",
         entity="request",
         entity_id=request.reference,
-        changes={"kind": kind, "status": request.status, "verified": request.verified},
+        changes={
+            "kind": kind,
+            "status": request.status,
+            "verified": request.verified,
+            "language": request.language,
+        },
     )
     staff.alert_new_ticket(s, request)
     return request
+
+
+def _same_conversation(conversation_id: Optional[str]):
+    if conversation_id is None:
+        return PrivacyRequest.conversation_id.is_(None)
+    return PrivacyRequest.conversation_id == conversation_id
+
+
+def _open_of_kind(s: Session, kind: str, *where: Any, details: Optional[dict] = None):
+    query = (
+        select(PrivacyRequest)
+        .where(PrivacyRequest.kind == kind, PrivacyRequest.status.in_(OPEN), *where)
+        .order_by(PrivacyRequest.created_at, PrivacyRequest.id)
+    )
+    candidates = list(s.execute(query).scalars())
+    if kind == "correction":
+        # a correction of another field is another request
+        field = (details or {}).get("field")
+        candidates = [r for r in candidates if (r.details or {}).get("field") == field]
+    return candidates
 
 
 def find_open_duplicate(
@@ -149,31 +198,80 @@ def find_open_duplicate(
     reply_channel: Optional[str],
     reply_to: Optional[str],
     details: Optional[dict] = None,
+    conversation_id: Optional[str] = None,
 ) -> Optional[PrivacyRequest]:
-    """The open ticket a new request of ``kind`` belongs to: for a verified person, their
-    open ticket of that kind; unverified, an open unverified ticket of that kind from the same
-    contact point (never a verified one: an unverified caller learns nothing about it)."""
-    query = (
-        select(PrivacyRequest)
-        .where(PrivacyRequest.kind == kind, PrivacyRequest.status.in_(OPEN))
-        .order_by(PrivacyRequest.created_at, PrivacyRequest.id)
-    )
+    """The open ticket a new request of ``kind`` is a repeat of: for a verified person, their
+    open VERIFIED ticket of that kind (never an unverified one: anyone can write those in
+    their name); unverified, an open unverified ticket of that kind from the same contact
+    point and the same conversation (never another conversation's: its reference and
+    deadline would be shown to whoever names the contact point)."""
     if verified and customer is not None:
-        query = query.where(PrivacyRequest.customer_id == customer.id)
+        where = [PrivacyRequest.customer_id == customer.id, PrivacyRequest.verified.is_(True)]
     elif reply_channel and reply_to:
-        query = query.where(
+        where = [
             PrivacyRequest.verified.is_(False),
             PrivacyRequest.reply_channel == reply_channel,
             PrivacyRequest.reply_to == reply_to,
-        )
+            _same_conversation(conversation_id),
+        ]
+    elif conversation_id:
+        # no way to answer (an anonymous complaint): one open ticket per conversation
+        where = [
+            PrivacyRequest.verified.is_(False),
+            PrivacyRequest.reply_channel.is_(None),
+            PrivacyRequest.conversation_id == conversation_id,
+        ]
     else:
         return None
-    candidates = s.execute(query).scalars()
-    if kind == "correction":
-        # a correction of another field is another request
-        field = (details or {}).get("field")
-        return next((r for r in candidates if (r.details or {}).get("field") == field), None)
-    return candidates.first()
+    candidates = _open_of_kind(s, kind, *where, details=details)
+    return candidates[0] if candidates else None
+
+
+def open_unverified_of(
+    s: Session,
+    *,
+    kind: str,
+    customer: Optional[Customer],
+    verified: bool,
+    reply_channel: Optional[str],
+    reply_to: Optional[str],
+    details: Optional[dict] = None,
+) -> List[PrivacyRequest]:
+    """Open unverified tickets of ``kind`` that a new ticket may duplicate (for staff to
+    see side by side): the verified person's, or those from the same contact point."""
+    if verified and customer is not None:
+        where = [PrivacyRequest.customer_id == customer.id]
+    elif reply_channel and reply_to:
+        where = [PrivacyRequest.reply_channel == reply_channel, PrivacyRequest.reply_to == reply_to]
+    else:
+        return []
+    return _open_of_kind(s, kind, PrivacyRequest.verified.is_(False), *where, details=details)
+
+
+def link_duplicates(
+    s: Session, request: PrivacyRequest, others: List[PrivacyRequest], *, actor: str
+) -> None:
+    """Note on both sides that ``request`` may duplicate ``others`` (staff decide); nothing
+    of the others' content is copied."""
+    if not others:
+        return
+    refs = [r.reference for r in others]
+    details = dict(request.details or {})
+    details["possible_duplicates"] = refs
+    request.details = details
+    for other in others:
+        theirs = dict(other.details or {})
+        theirs["possible_duplicates"] = [*theirs.get("possible_duplicates", []), request.reference]
+        other.details = theirs
+        audit.record(
+            s,
+            actor=actor,
+            action="link",
+            entity="request",
+            entity_id=other.reference,
+            reason="a later ticket of the same kind for the same person or contact point",
+            changes={"possible_duplicate": request.reference, "verified": request.verified},
+        )
 
 
 def attach_attempt(
@@ -187,8 +285,9 @@ def attach_attempt(
     details: Optional[dict] = None,
     actor: str = "assistant",
 ) -> PrivacyRequest:
-    """Count a repeated request on the open ticket; a verified repeat verifies it; a second
-    complaint's text is kept with the first."""
+    """Count a repeated request on the open ticket (``find_open_duplicate``: of the same
+    verification); a second complaint's text is kept with the first. A repeat never changes
+    whether the ticket is verified."""
     request.attempts = (request.attempts or 1) + 1
     changes: Dict[str, Any] = {"attempts": request.attempts, "channel": channel or "unknown"}
     new = details or {}
@@ -205,15 +304,8 @@ def attach_attempt(
     if merged != (request.details or {}):
         request.details = merged
         changes["fields"] = ["details"]
-    if verified and not request.verified and customer is not None:
-        request.verified = True
-        request.verification_method = verification_method
-        request.customer_id = customer.id
-        request.customer = customer
-        changes["verified"] = [False, True]
-        if request.status == "received":
-            request.status = "verified"
-            changes["status"] = ["received", "verified"]
+    if bool(verified) != bool(request.verified):
+        raise RequestError("a repeat attaches only to a ticket of the same verification")
     audit.record(
         s,
         actor=actor,
@@ -283,6 +375,7 @@ def submit_request_in(
     proven_phone: Optional[str] = None,
     telegram_chat: Optional[str] = None,
     actor: str = "assistant",
+    language: Optional[str] = None,
 ) -> Submitted:
     """A customer asks for X, inside the caller's transaction: find the person, attach to
     the open ticket of that kind or write a new one (which alerts staff)."""
@@ -308,6 +401,7 @@ def submit_request_in(
         reply_channel=reply_channel,
         reply_to=reply_to,
         details=details,
+        conversation_id=conversation_id,
     )
     if existing is not None:
         request = attach_attempt(
@@ -334,7 +428,18 @@ def submit_request_in(
             actor=actor,
             reply_channel=reply_channel,
             reply_to=reply_to,
+            language=language,
         )
+        others = open_unverified_of(
+            s,
+            kind=kind,
+            customer=customer,
+            verified=verified,
+            reply_channel=reply_channel,
+            reply_to=reply_to,
+            details=details,
+        )
+        link_duplicates(s, request, [r for r in others if r.id != request.id], actor=actor)
         merged = False
     logger.info(
         "Request %s %s (kind=%s, verified=%s, attempts=%d)",
@@ -371,10 +476,16 @@ def get_by_reference(s: Session, ref: str) -> Optional[PrivacyRequest]:
 
 
 def list_requests(
-    s: Session, *, open_only: bool = False, overdue: bool = False
+    s: Session,
+    *,
+    open_only: bool = False,
+    overdue: bool = False,
+    kind: Optional[str] = None,
+    status: Optional[str] = None,
+    customer_number: Optional[str] = None,
 ) -> List[PrivacyRequest]:
     """Every request (oldest first); ``open_only``/``overdue``: the work queue, nearest
-    deadline first."""
+    deadline first; ``kind``, ``status`` and ``customer_number`` narrow it."""
     query = select(PrivacyRequest).order_by(PrivacyRequest.id)
     if open_only or overdue:
         query = (
@@ -384,6 +495,14 @@ def list_requests(
         )
     if overdue:
         query = query.where(PrivacyRequest.due_at < utcnow())
+    if kind:
+        query = query.where(PrivacyRequest.kind == kind)
+    if status:
+        query = query.where(PrivacyRequest.status == status)
+    if customer_number:
+        query = query.join(Customer, PrivacyRequest.customer_id == Customer.id).where(
+            Customer.customer_number == customer_number
+        )
     return list(s.execute(query).scalars())
 
 
@@ -396,12 +515,6 @@ def _require(s: Session, ref: str) -> PrivacyRequest:
     if request is None:
         raise RequestError(f"no request with reference {ref!r}")
     return request
-
-
-def _note(request: PrivacyRequest, entry: Dict[str, Any]) -> None:
-    details = dict(request.details or {})
-    details["notes"] = [*details.get("notes", []), entry]
-    request.details = details
 
 
 def default_note(status: str, category: Optional[str] = None) -> str:
@@ -423,15 +536,23 @@ def update_status(
     actor: str,
     force: bool = False,
     category: Optional[str] = None,
+    notice: Optional[str] = None,
+    notice_purpose: Optional[str] = None,
 ) -> PrivacyRequest:
     """Move a ticket along its lifecycle; an illegal step raises ``RequestError``.
+
+    A ticket whose kind has work to do is done only through the use case that does it
+    (``WORK_FIRST``): a correction by ``casework.apply_correction``, which passes the
+    ``notice`` that tells the customer what changed.
 
     ``force``: staff say so, a verified ticket may go straight to done (audited). Closing a
     ticket queues one notice to the customer where the request came from; a rejection
     carries its category (``wording.REJECTION_CATEGORIES``)."""
     request = _require(s, ref)
-    if status not in STATUSES:
-        raise RequestError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+    try:
+        status = RequestStatus(status).value
+    except ValueError:
+        raise RequestError(f"unknown status {status!r}; one of {', '.join(STATUSES)}") from None
     allowed_now = set(TRANSITIONS[request.status])
     if force:
         allowed_now |= FORCED_TRANSITIONS.get(request.status, set())
@@ -443,6 +564,9 @@ def update_status(
         raise RequestError(
             f"a {request.status} request cannot become {status} (allowed: {allowed}{hint})"
         )
+    hint = WORK_FIRST.get(request.kind)
+    if status == "done" and hint and not (request.details or {}).get("work_done"):
+        raise RequestError(hint.format(reference=request.reference))
     if category is not None and status != "rejected":
         raise RequestError("a category belongs to a rejection (--status rejected)")
     if status == "rejected":
@@ -467,14 +591,13 @@ def update_status(
     if status == "rejected":
         request.rejection_category = category
         changed.append("rejection_category")
-    _note(request, {"at": now.isoformat(), "by": actor, "status": status, "note": note})
     changes: Dict[str, Any] = {"status": [old, status], "fields": changed}
     if skipped:
         changes["forced"] = "skipped in_progress"  # the only forced step: verified -> done
     if category:
         changes["category"] = category
     if status in CLOSED_STATUSES:
-        changes["customer_notified"] = notify_customer(s, request)
+        changes["customer_notified"] = notify_customer(s, request, notice, notice_purpose)
         request.reply_to = None  # told: the contact point is no longer needed on the ticket
     audit.record(
         s,
@@ -488,18 +611,37 @@ def update_status(
     return request
 
 
-def notify_customer(s: Session, request: PrivacyRequest) -> Optional[str]:
-    """Queue the closing notice on the ticket's reply route; the channel used, or None."""
+def notify_customer(
+    s: Session,
+    request: PrivacyRequest,
+    body: Optional[str] = None,
+    purpose: Optional[str] = None,
+) -> Optional[str]:
+    """Queue the closing notice (``body``, or the plain one in the ticket's language) on the
+    ticket's reply route; the channel used, or None."""
     if not (request.reply_channel and request.reply_to):
         return None
-    body = wording.closing_notice(request.reference, request.status, request.rejection_category)
-    record_notification(s, channel=request.reply_channel, to=request.reply_to, body=body)
+    body = body or wording.closing_notice(
+        request.reference, request.status, request.rejection_category, request.language
+    )
+    record_notification(
+        s, channel=request.reply_channel, to=request.reply_to, body=body, purpose=purpose
+    )
     logger.info("Closing notice for request %s queued (%s)", request.id, request.reply_channel)
     return request.reply_channel
 
 
-def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> PrivacyRequest:
-    """GDPR Art. 12(3): by two further months, once, with a reason, while still open."""
+@dataclass(frozen=True)
+class Extended:
+    reference: str
+    due_at: datetime
+    customer_notified: Optional[str]  # the channel the customer is told on, or None
+
+
+def extend_request(s: Session, ref: str, *, reason: str, actor: str) -> Extended:
+    """GDPR Art. 12(3): by two further months, once, with a reason, while still open; the
+    customer is told the new date and the reason on the request's channel (in its
+    language)."""
     request = _require(s, ref)
     if not (reason or "").strip():
         raise RequestError("an extension needs a reason (the customer must be told why)")
@@ -507,11 +649,25 @@ def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> Privacy
         raise RequestError("the deadline has already been extended once")
     if request.status not in OPEN:
         raise RequestError(f"a {request.status} request needs no extension")
+    reason = reason.strip()
     old = request.due_at
     request.due_at = old + EXTENSION
     request.extended_at = utcnow()
     request.extension_reason = reason
-    _note(request, {"at": request.extended_at.isoformat(), "by": actor, "extended": reason})
+    told = None
+    if request.reply_channel and request.reply_to:
+        record_notification(
+            s,
+            channel=request.reply_channel,
+            to=request.reply_to,
+            body=wording.extension_notice(
+                request.reference, request.due_at, reason, request.language
+            ),
+            purpose="extension",
+            customer_id=request.customer_id,
+        )
+        told = request.reply_channel
+        logger.info("Extension notice for request %s queued (%s)", request.id, told)
     audit.record(
         s,
         actor=actor,
@@ -519,9 +675,18 @@ def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> Privacy
         entity="request",
         entity_id=request.reference,
         reason=reason,
-        changes={"due_at": [old.isoformat(), request.due_at.isoformat()]},
+        changes={
+            "due_at": [old.isoformat(), request.due_at.isoformat()],
+            "customer_notified": told,
+        },
     )
-    return request
+    return Extended(request.reference, request.due_at, told)
+
+
+def extend_deadline(s: Session, ref: str, *, reason: str, actor: str) -> PrivacyRequest:
+    """``extend_request``, returning the ticket (older callers)."""
+    extend_request(s, ref, reason=reason, actor=actor)
+    return _require(s, ref)
 
 
 def request_row(request: PrivacyRequest, now: Optional[datetime] = None) -> Dict[str, Any]:

@@ -2,8 +2,12 @@
 within seven days or overdue (``klbot requests remind``).
 
 Both go through the outbox (``record_notification``) in the caller's transaction, so an
-alert exists exactly when its ticket does. One alert per ticket: to ``KLBOT_STAFF_EMAIL``
-when set, else by SMS to ``KLBOT_STAFF_PHONE``; with neither set nothing is queued.
+alert exists exactly when its ticket does: to ``KLBOT_STAFF_EMAIL`` when set, else by SMS to
+``KLBOT_STAFF_PHONE``; with neither set nothing is queued. Alerts are batched so that a
+flood (complaints, opt-outs, lock-outs) cannot flood staff or run up an SMS bill: the first
+one in ``ALERT_EVERY`` goes at once with the ticket's reference; everything after it in that
+window is counted into ONE message held until the window ends (``next_attempt_at``), whose
+body says how many new tickets and locks there were.
 
 The digest remembers a fingerprint of what it said (the Oslo date, and each ticket's
 reference, state and due date) in the audit log; a second run with the same state sends
@@ -15,22 +19,25 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import List, Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import get_settings
 from bot.register import audit, wording
 from bot.register.contacts import normalize_email, normalize_phone
-from bot.register.models import OPEN_STATUSES, AuditEntry, PrivacyRequest, utcnow
+from bot.register.models import OPEN_STATUSES, AuditEntry, OutboxMessage, PrivacyRequest, utcnow
 from bot.register.outbox import record_notification
 from bot.register.sql import serialize_on
 
 logger = logging.getLogger(__name__)
 
 REMIND_WITHIN = timedelta(days=7)
+ALERT_EVERY = timedelta(minutes=5)
+ALERT = "staff_alert"  # the outbox purpose of an alert sent at once
+ALERT_BATCH = "staff_alert_batch"  # ... and of the one that counts the rest of the window
 DIGEST_MAX_LINES = {"email": 20, "sms": 3}  # by SMS: the counts, the nearest three, the command
 
 
@@ -69,8 +76,96 @@ def alert_new_ticket(s: Session, request: PrivacyRequest) -> bool:
         link=ticket_link(request.reference),
         breach=possible_breach(request),
     )
-    message = record_notification(s, channel=target[0], to=target[1], body=body)
+    message = _batched(s, target, body)
     logger.info("Staff alert %s queued for request %s", message.id, request.id)
+    return True
+
+
+def _batched(s: Session, target: Tuple[str, str], body: str) -> OutboxMessage:
+    """At most one staff message per ``ALERT_EVERY``: ``body`` at once when none went out
+    in the window, else the window's one batch message, (re)counted."""
+    serialize_on(s, "klbot:staff-alert")
+    now = utcnow()
+    first = s.execute(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.purpose == ALERT,
+            OutboxMessage.to == target[1],
+            OutboxMessage.created_at >= now - ALERT_EVERY,
+        )
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if first is None:
+        return record_notification(s, channel=target[0], to=target[1], body=body, purpose=ALERT)
+    since = first.created_at
+    tickets = s.execute(
+        select(func.count()).select_from(PrivacyRequest).where(PrivacyRequest.created_at > since)
+    ).scalar_one()
+    locks = s.execute(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == "lock", AuditEntry.at > since)
+    ).scalar_one()
+    text = batch_body(tickets, locks)
+    batch = s.execute(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.purpose == ALERT_BATCH,
+            OutboxMessage.to == target[1],
+            OutboxMessage.created_at > since,
+            OutboxMessage.status.in_(("queued", "recorded")),
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if batch is not None:
+        batch.body = text
+        s.flush()
+        return batch
+    batch = record_notification(s, channel=target[0], to=target[1], body=text, purpose=ALERT_BATCH)
+    batch.next_attempt_at = _aware(since) + ALERT_EVERY  # held to the end of the window
+    s.flush()
+    return batch
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def batch_body(tickets: int, locks: int = 0) -> str:
+    """The window's one message: counts only (no reference, no personal data)."""
+    parts = []
+    if tickets:
+        parts.append(f"{tickets} nye personvernsaker")
+    if locks:
+        parts.append(f"{locks} kontaktpunkt sperret etter for mange feil koder")
+    what = " og ".join(parts) or "nye hendelser"
+    return (
+        f"Samlet varsel: {what} de siste {int(ALERT_EVERY.total_seconds() // 60)} minuttene "
+        "(samlet i én melding). Se: klbot requests list --open"
+    )
+
+
+LOCKOUT_ALERT = (
+    "Sperret kontaktpunkt: et kontaktpunkt er sperret for engangskoder i 24 timer etter "
+    "{count} feil koder (noen kan prøve å gjette koder, eller stenge en kunde ute). "
+    "Kunden kan ikke bekrefte seg i chatten så lenge. Ringer kunden: klbot customers "
+    "unlock KUNDENUMMER."
+)
+
+
+def alert_lockout(s: Session) -> bool:
+    """Tell staff that a contact point was locked after too many wrong codes (no personal
+    data: which customer is in the audit log)."""
+    from bot.register.verification import WRONG_CODES_PER_DAY
+
+    target = staff_contact()
+    if target is None:
+        return False
+    body = LOCKOUT_ALERT.format(count=WRONG_CODES_PER_DAY)
+    message = _batched(s, target, body)
+    logger.info("Staff alert %s queued: a contact point was locked", message.id)
     return True
 
 

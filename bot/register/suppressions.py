@@ -4,7 +4,10 @@ An opt-out needs no proof of identity and takes effect at once. Every opt-out an
 an event of the consent ledger (bot.register.consent), which alone writes the list and the
 flags. Safe under concurrency: a suppression is one ``INSERT ... ON CONFLICT DO NOTHING`` on
 the unique (channel, address), so any number of processes opting the same contact point out
-at once leave exactly one row, and every call records its own ``opt_out`` ticket (done).
+at once leave exactly one row, and every call that changes something records its own
+``opt_out`` ticket (done). A repeated opt-out of a contact point already suppressed (and no
+customer flag left to clear) is a no-op: no ticket, no staff alert, no ledger event (ten
+«STOPP» from one number are one ticket and one alert, not ten).
 """
 
 from __future__ import annotations
@@ -23,7 +26,15 @@ from bot.register.contacts import (  # noqa: F401 - re-exported: callers import 
     registered_address,
 )
 from bot.register.db import session_scope
-from bot.register.models import CHANNELS, Customer, PrivacyRequest, Suppression
+from bot.register.models import (
+    CHANNELS,
+    ConsentEvent,
+    Customer,
+    CustomerMark,
+    PrivacyRequest,
+    Purpose,
+    Suppression,
+)
 from bot.register.requests import create_request
 
 
@@ -77,9 +88,11 @@ def opt_out(
     source_channel: str,
     actor: str = "assistant",
     verified_phone: Optional[str] = None,
-) -> PrivacyRequest:
+    language: Optional[str] = None,
+) -> Optional[PrivacyRequest]:
     """Suppress marketing at once on ``channels`` for the contact point (or, without one, the
-    phone the channel proved); clear the matching customer's flags; one done ticket."""
+    phone the channel proved); clear the matching customer's flags; one done ticket. None
+    when nothing changes (everything already suppressed, every flag already clear)."""
     channels = [c for c in CHANNELS if c in set(channels or [])]
     if not channels:
         raise ValueError("no marketing channel given")
@@ -110,6 +123,8 @@ def opt_out(
     for customer in matched:
         for channel in channels:
             add(channel, registered_address(customer, channel), customer)
+    if not any(_changes(s, item) for item in events):
+        return None  # a repeat: no ticket, no alert
     proved = normalize_phone(verified_phone or "")
     verified = bool(proved and phone and proved == phone)
     primary = next(
@@ -126,6 +141,7 @@ def opt_out(
         details={"channels": channels, "address": primary, "suppressed": suppressed},
         status="done",
         actor=actor,
+        language=language,
     )
     for item in events:
         consent.record(
@@ -142,25 +158,57 @@ def opt_out(
     return request
 
 
+def _changes(s: Session, item: _Pending) -> bool:
+    """Would this ledger event change the list or a customer's flag?"""
+    if item.address and not consent.is_suppressed(s, item.channel, item.address):
+        return True
+    return bool(item.customer is not None and getattr(item.customer, f"marketing_{item.channel}"))
+
+
+def earlier_reference(s: Session, channels: List[str], address: Optional[str]) -> Optional[str]:
+    """The opt-out ticket that suppressed this contact point (for a repeat's reply)."""
+    values = {canonical_address(channel, address or "") for channel in channels} - {None}
+    if not values:
+        return None
+    return s.execute(
+        select(ConsentEvent.request_reference)
+        .where(
+            ConsentEvent.granted.is_(False),
+            ConsentEvent.address.in_(values),
+            ConsentEvent.request_reference.isnot(None),
+        )
+        .order_by(ConsentEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
 def submit_opt_out(
     *,
     channels: List[str],
     address: Optional[str],
     source_channel: str,
     verified_phone: Optional[str] = None,
+    language: Optional[str] = None,
 ) -> str:
     """The assistant's opt-out: ``opt_out`` in a transaction of its own, by ``assistant``.
     Returns the done ticket's reference (the ticket itself is detached once the session
-    closes)."""
+    closes); for a repeat (nothing changed, no ticket) the reference of the opt-out that
+    suppressed the contact point: an opt-out ticket has no content and no deadline, and the
+    reply says the same either way."""
     with session_scope() as s:
-        return opt_out(
+        request = opt_out(
             s,
             channels=channels,
             address=address,
             source_channel=source_channel,
             actor="assistant",
             verified_phone=verified_phone,
-        ).reference
+            language=language,
+        )
+        if request is not None:
+            return request.reference
+        given = (address or "").strip() or (verified_phone or "").strip()
+        return earlier_reference(s, channels, given) or "-"
 
 
 def opt_in(s: Session, *, channel: str, address: str, actor: str, source: str = "") -> bool:
@@ -206,3 +254,38 @@ def list_suppressions(s: Session, channel: Optional[str] = None) -> List[Suppres
     if channel:
         query = query.where(Suppression.channel == channel)
     return list(s.execute(query).scalars())
+
+
+def export_rows(s: Session, channel: Optional[str] = None) -> List[Dict[str, Optional[str]]]:
+    """What the marketing tool must not contact, per channel: the suppression list, plus the
+    contact points of customers whose restriction or objection covers marketing (``reason``
+    says which: ``opt-out``, ``restriction``, ``objection``). Sorted by channel, address."""
+    rows: Dict[tuple, Dict[str, Optional[str]]] = {}
+    for x in list_suppressions(s, channel):
+        rows[(x.channel, x.address)] = {
+            "channel": x.channel,
+            "address": x.address,
+            "created_at": x.created_at.isoformat() if x.created_at else None,
+            "reason": "opt-out",
+        }
+    marks = s.execute(
+        select(CustomerMark, Customer)
+        .join(Customer, Customer.id == CustomerMark.customer_id)
+        .where(
+            CustomerMark.lifted_at.is_(None),
+            CustomerMark.covers.in_([Purpose.MARKETING.value, Purpose.ALL.value]),
+            Customer.erased_at.is_(None),
+        )
+        .order_by(CustomerMark.id)
+    ).all()
+    for mark, customer in marks:
+        for each in [channel] if channel else CHANNELS:
+            address = registered_address(customer, each)
+            if address and (each, address) not in rows:
+                rows[(each, address)] = {
+                    "channel": each,
+                    "address": address,
+                    "created_at": mark.created_at.isoformat() if mark.created_at else None,
+                    "reason": mark.kind,
+                }
+    return [rows[key] for key in sorted(rows)]

@@ -5,8 +5,12 @@ conversations, channels and instances):
 - at most 3 codes per contact point an hour and 10 a day, counted whether or not the
   contact point is a customer's (a limited unknown contact point looks like a limited known
   one); a customer's contact points together get no more than that either;
-- after 10 wrong codes for one customer (or one contact point) in 24 hours no code
-  verifies until the 24 hours have passed or staff run ``klbot customers unlock NUMBER``;
+- after 10 wrong codes for one contact point in 24 hours no code for that contact point
+  verifies until the 24 hours have passed or staff run ``klbot customers unlock NUMBER``.
+  The lock is per contact point, never per customer: another contact point of the same
+  customer answers exactly as a stranger's does (otherwise one known contact point tells
+  whether an e-mail belongs to the same person, and locks the person out everywhere). When
+  a lock happens staff are alerted (no personal data in the alert);
 - one new code a minute per conversation.
 
 Known and unknown contact points cost the same: a code is drawn and hashed on both paths,
@@ -94,27 +98,20 @@ def _over_code_limit(s: Session, where, now: datetime) -> bool:
 
 
 def wrong_codes(
-    s: Session, *, customer_id: Optional[int], key: Optional[str], now: datetime
+    s: Session, *, customer_id: Optional[int] = None, key: Optional[str], now: datetime
 ) -> int:
-    """Wrong codes in the last 24 h for this customer or this contact point (the larger)."""
-    counts = [0]
-    # both queries on every path (an id and a key nobody has stand in for a missing one)
-    for column, value in (
-        (CodeFailure.customer_id, -1 if customer_id is None else customer_id),
-        (CodeFailure.contact_hash, key or "-"),
-    ):
-        counts.append(
-            s.execute(
-                select(func.count())
-                .select_from(CodeFailure)
-                .where(
-                    column == value,
-                    CodeFailure.cleared_at.is_(None),
-                    CodeFailure.at >= now - LOCK_WINDOW,
-                )
-            ).scalar_one()
+    """Wrong codes in the last 24 h for this contact point (``key``; a key nobody has
+    stands in for a missing one, so every path runs the same query). ``customer_id`` is
+    not counted: a lock never spreads to the customer's other contact points."""
+    return s.execute(
+        select(func.count())
+        .select_from(CodeFailure)
+        .where(
+            CodeFailure.contact_hash == (key or "-"),
+            CodeFailure.cleared_at.is_(None),
+            CodeFailure.at >= now - LOCK_WINDOW,
         )
-    return max(counts)
+    ).scalar_one()
 
 
 def is_locked(s: Session, *, customer_id: Optional[int], key: Optional[str]) -> bool:
@@ -220,10 +217,29 @@ def check_code(
         return CheckResult("ok", challenge.customer_id, MAX_ATTEMPTS - challenge.attempts)
     s.add(CodeFailure(at=now, contact_hash=key, customer_id=customer_id))
     s.flush()
-    if wrong_codes(s, customer_id=customer_id, key=key, now=now) >= WRONG_CODES_PER_DAY:
+    failures = wrong_codes(s, customer_id=customer_id, key=key, now=now)
+    if failures >= WRONG_CODES_PER_DAY:
+        if failures == WRONG_CODES_PER_DAY and key:
+            lock_happened(s, customer_id)
         return CheckResult("locked")
     left = MAX_ATTEMPTS - challenge.attempts
     return CheckResult("locked" if left <= 0 else "wrong", None, max(left, 0))
+
+
+def lock_happened(s: Session, customer_id: Optional[int]) -> None:
+    """A contact point just got its tenth wrong code: staff are told (no personal data in
+    the alert; the audit log keeps which customer, if any, for ``klbot``)."""
+    from bot.register import audit, staff  # staff imports the outbox; keep this module light
+
+    audit.record(
+        s,
+        actor="assistant",
+        action="lock",
+        entity="customer",
+        entity_id=customer_id if customer_id is not None else "unknown",
+        reason=f"{WRONG_CODES_PER_DAY} wrong one-time codes for one contact point in 24 hours",
+    )
+    staff.alert_lockout(s)
 
 
 def unlock(s: Session, customer: Customer) -> int:

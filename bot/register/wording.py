@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import List, Optional
 
-from bot.policy import COMPANY_CONTACT
+from bot.policy import COMPANY_CONTACT, COMPANY_CONTACT_EN
 from bot.policy.facts import SUPERVISORY_AUTHORITY
 
 SMS_LIMIT = 320
@@ -248,16 +248,158 @@ def staff_alert(
     )
 
 
-def closing_notice(reference: str, status: str, category: Optional[str] = None) -> str:
-    """To the customer when staff close the ticket: only the reference, no personal data."""
+def closing_notice(
+    reference: str, status: str, category: Optional[str] = None, language: str = "nb"
+) -> str:
+    """To the customer when staff close the ticket, in the ticket's language: only the
+    reference, no personal data."""
+    en = language == "en"
     if status == "done":
+        if en:
+            return fit(
+                f"KL Miljøvarme: Your request with reference {reference} has been dealt with. "
+                f"Questions? Contact us: {COMPANY_CONTACT_EN}."
+            )
         return fit(
             f"KL Miljøvarme: Forespørselen din med referanse {reference} er ferdig behandlet. "
             f"Spørsmål? Kontakt oss: {COMPANY_CONTACT}."
         )
-    why = REJECTION_CATEGORIES.get(category or DEFAULT_REJECTION)
-    why = why or REJECTION_CATEGORIES[DEFAULT_REJECTION]
+    reasons = REJECTION_CATEGORIES_EN if en else REJECTION_CATEGORIES
+    why = reasons.get(category or DEFAULT_REJECTION) or reasons[DEFAULT_REJECTION]
+    if en:
+        return fit(
+            f"KL Miljøvarme: Your request with reference {reference} has been rejected because "
+            f"{why}. You can complain to {SUPERVISORY_AUTHORITY}. Questions: {COMPANY_CONTACT_EN}."
+        )
     return fit(
         f"KL Miljøvarme: Forespørselen din med referanse {reference} er avslått fordi {why}. "
         f"Du kan klage til {SUPERVISORY_AUTHORITY}. Spørsmål: {COMPANY_CONTACT}."
+    )
+
+
+# What a corrected field is called in the notice that tells the customer what changed
+FIELD_TEXT = {
+    "name": ("navnet", "the name"),
+    "address": ("adressen", "the address"),
+    "phone": ("telefonnummeret", "the phone number"),
+    "email": ("e-postadressen", "the e-mail address"),
+    "contact_person": ("kontaktpersonen", "the contact person"),
+}
+
+
+def correction_notice(reference: str, field: str, language: str = "nb") -> str:
+    """To the customer when a correction is applied: which field changed (not its value:
+    the notice may travel by SMS)."""
+    nb, en = FIELD_TEXT.get(field, (field, field))
+    if language == "en":
+        return fit(
+            f"KL Miljøvarme: We have corrected {en} in our customer register as you asked "
+            f"(reference {reference}). See it in your access extract, or contact us: "
+            f"{COMPANY_CONTACT_EN}."
+        )
+    return fit(
+        f"KL Miljøvarme: Vi har rettet {nb} i kunderegisteret vårt slik du ba om "
+        f"(referanse {reference}). Spørsmål? Kontakt oss: {COMPANY_CONTACT}."
+    )
+
+
+PURPOSE_TEXT = {
+    "marketing": ("markedsføring", "marketing"),
+    "surveys": ("kundeundersøkelser", "customer surveys"),
+    "analyses": ("analyser", "analyses"),
+    "all": (
+        "all behandling vi ikke må gjøre etter loven",
+        "all processing the law does not require of us",
+    ),
+}
+
+
+def purposes_text(covers: List[str], language: str = "nb") -> str:
+    index = 1 if language == "en" else 0
+    names = [PURPOSE_TEXT.get(c, (c, c))[index] for c in covers]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + (" and " if language == "en" else " og ") + names[-1]
+
+
+def mark_notice(reference: str, kind: str, covers: List[str], language: str = "nb") -> str:
+    """To the customer when their restriction or objection takes effect: what stops."""
+    what = purposes_text(covers, language)
+    if language == "en":
+        word = "restriction" if kind == "restriction" else "objection"
+        return fit(
+            f"KL Miljøvarme: Your {word} (reference {reference}) is registered: we no longer "
+            f"use your data for {what} until it is lifted. Questions: {COMPANY_CONTACT_EN}."
+        )
+    word = "begrensningen" if kind == "restriction" else "protesten"
+    return fit(
+        f"KL Miljøvarme: Vi har registrert {word} din (referanse {reference}): vi bruker ikke "
+        f"opplysningene dine til {what} før den eventuelt oppheves. Spørsmål: "
+        f"{COMPANY_CONTACT}."
+    )
+
+
+def extension_notice(reference: str, due: datetime, reason: str, language: str = "nb") -> str:
+    """GDPR Art. 12(3): the customer is told the new due date and why, within two SMS
+    segments (a long reason is shortened, the date and the reference never)."""
+    reason = " ".join((reason or "").split()).rstrip(".")
+    if language == "en":
+        head = (
+            f"KL Miljøvarme: We need more time for your request {reference}. The new due date "
+            f"is {date_text(due)}. Reason: "
+        )
+        tail = f". Questions: {COMPANY_CONTACT_EN}."
+    else:
+        head = (
+            f"KL Miljøvarme: Vi trenger mer tid på forespørselen din {reference}. Ny frist er "
+            f"{date_text(due)}. Grunn: "
+        )
+        tail = f". Spørsmål: {COMPANY_CONTACT}."
+    room = SMS_LIMIT - len(head) - len(tail)
+    if len(reason) > room:
+        reason = reason[: max(room - 1, 0)].rstrip() + "…"
+    return fit(head + reason + tail)
+
+
+def erasure_receipt(reference: str, language: str = "nb", short: bool = False) -> str:
+    """The receipt of an erasure: what was erased, what is kept and why (GDPR Art. 12(1),
+    17). ``short``: within two SMS segments."""
+    if language == "en":
+        if short:
+            return fit(
+                f"KL Miljøvarme: Erasure {reference} done. Erased: contact details, marketing "
+                "permissions, chats, codes. Kept: customer no. and invoices (Bookkeeping Act, "
+                "5 yrs), a block on marketing to you, the case log without contact details. "
+                f"Questions: {COMPANY_CONTACT_EN}."
+            )
+        return (
+            f"KL Miljøvarme: Your erasure request {reference} has been carried out.\n"
+            "Erased: your name, address, phone number, e-mail address and contact person; "
+            "your marketing permissions; your conversations with our assistant; one-time "
+            "codes, notifications and linked chat identities; contact details and free text "
+            "on your requests.\n"
+            "Kept, and why: your customer number and invoices, because the Bookkeeping Act "
+            "(bokføringsloven) requires us to keep them for 5 years; your contact points on "
+            "our list of those who must get no marketing, so that you are not contacted "
+            "again; the log of your requests without contact details, to document that we "
+            "handled them (GDPR Art. 5(2)).\n"
+            f"Questions: {COMPANY_CONTACT_EN}. You can complain to {SUPERVISORY_AUTHORITY}."
+        )
+    if short:
+        return fit(
+            f"KL Miljøvarme: Sletting {reference} er utført. Slettet: kontaktopplysninger, "
+            "samtykker til reklame, samtaler, koder. Beholdt: kundenr. og fakturaer "
+            "(bokføringsloven, 5 år), sperre mot reklame, saksloggen uten "
+            f"kontaktopplysninger. Spørsmål: {COMPANY_CONTACT}."
+        )
+    return (
+        f"KL Miljøvarme: Slettingen du ba om ({reference}) er utført.\n"
+        "Slettet: navn, adresse, telefonnummer, e-postadresse og kontaktperson; samtykker "
+        "til markedsføring; samtalene dine med assistenten vår; engangskoder, varsler og "
+        "koblede chat-identiteter; kontaktopplysninger og fritekst i sakene dine.\n"
+        "Beholdt, og hvorfor: kundenummeret og fakturaene, fordi bokføringsloven krever at "
+        "vi oppbevarer dem i 5 år; kontaktpunktene dine på listen over dem som ikke skal ha "
+        "markedsføring, så du ikke kontaktes igjen; loggen over sakene dine uten "
+        "kontaktopplysninger, som dokumenterer at vi har behandlet dem (GDPR art. 5 nr. 2).\n"
+        f"Spørsmål: {COMPANY_CONTACT}. Du kan klage til {SUPERVISORY_AUTHORITY}."
     )

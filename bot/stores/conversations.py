@@ -36,6 +36,27 @@ def _events(engine: sa.engine.Engine) -> Optional[sa.Table]:
         return None
 
 
+def has_events(url: Optional[str] = None) -> bool:
+    """Does this tracker store exist with its ``events`` table (a store Rasa has used)?
+    Never creates a database: a missing SQLite file is no tracker store."""
+    from sqlalchemy.engine import make_url
+
+    resolved = url or load_settings().tracker_store_url
+    parsed = make_url(resolved)
+    if parsed.get_backend_name() == "sqlite":
+        from pathlib import Path
+
+        if not parsed.database or not Path(parsed.database).exists():
+            return False
+    engine = _engine(resolved)
+    try:
+        return _events(engine) is not None
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
 def purge_old_conversations(
     older_than_days: Optional[int] = None,
     *,
@@ -124,11 +145,13 @@ def erase_conversations(
     emails: Iterable[str] = (),
     phones: Iterable[str] = (),
     mentioning: Sequence[str] = (),
+    phrases: Sequence[str] = (),
     url: Optional[str] = None,
     dry_run: bool = False,
 ) -> PurgeResult:
     """Delete the conversations with these sender ids, and every conversation in which one of
-    these e-mail addresses or phone numbers was written (``mentioning`` takes either kind).
+    these e-mail addresses or phone numbers was written (``mentioning`` takes either kind),
+    or one of ``phrases`` (a name, a street address: case-insensitive, whole words).
 
     Matching is exact: the database only narrows the candidates (an escaped, case-insensitive
     substring search, so ``_`` or ``%`` in an address match only themselves), and each
@@ -158,7 +181,47 @@ def erase_conversations(
                     continue
                 if _contacts_in(event) & wanted:
                     senders.add(sender)
+        for phrase, pattern in _phrase_patterns(phrases):
+            # the events are JSON: a name with æøå may be stored as \u00e6 escapes
+            escaped = json.dumps(phrase)[1:-1].lower()
+            query = sa.select(events.c.sender_id, events.c.data).where(
+                sa.or_(
+                    data.contains(phrase.lower(), autoescape=True),
+                    data.contains(escaped, autoescape=True),
+                )
+            )
+            for sender, raw in conn.execute(query):
+                if sender in senders:
+                    continue
+                try:
+                    event = json.loads(raw)
+                except (TypeError, ValueError):
+                    continue
+                if any(pattern.search(text) for text in _strings_in(event)):
+                    senders.add(sender)
         return _delete(conn, events, sorted(senders), dry_run)
+
+
+def _phrase_patterns(phrases: Sequence[str]) -> list:
+    found = []
+    for phrase in phrases:
+        words = (phrase or "").split()
+        if not words or len(" ".join(words)) < 4:
+            continue  # too short to name a person
+        body = r"\s+".join(re.escape(w) for w in words)
+        found.append((" ".join(words), re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)))
+    return found
+
+
+def _strings_in(value: object) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings_in(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings_in(item)
 
 
 def _delete(conn: sa.engine.Connection, events: sa.Table, senders: list, dry_run: bool):

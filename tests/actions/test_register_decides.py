@@ -132,7 +132,8 @@ async def test_the_connectors_recorded_proof_is_trusted(register):
     )
     messages = await run(ActionStartRequest(), start)
     assert "utter_channel_verified" in [m["response"] for m in messages]
-    slots = {"request_kind": "erasure", "identifier": "+4791234567"}  # no "verified" slot
+    # what the form holds after the start (otp_code "channel"), but no "verified" slot
+    slots = {"request_kind": "erasure", "identifier": "+4791234567", "otp_code": "channel"}
     await run(ActionSubmitRightsRequest(), tracker("sms-conversation", slots, channel="twilio_sms"))
     (ticket,) = tickets()
     assert ticket.verified is True and ticket.verification_method == "channel_twilio_sms"

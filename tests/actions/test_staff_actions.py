@@ -78,7 +78,7 @@ def tracker(
     )
 
 
-def prove(sender: str, identifier: str = OLA) -> None:
+def prove(sender: str, identifier: str = OLA) -> dict:
     """A real identity check in the register for this conversation: the code is read from
     the outbox (the development notifier keeps it), as the customer would read it."""
     started = identity.start_check(sender, identifier, message=lambda code: f"Kode {code}")
@@ -88,6 +88,8 @@ def prove(sender: str, identifier: str = OLA) -> None:
         ).scalar_one()
     code = re.search(r"\b(\d{6})\b", body).group(1)
     assert identity.check_code(sender, started.challenge_id, code).status == "ok"
+    # what the form holds once this request's code was right
+    return {"challenge_id": started.challenge_id, "otp_code": "ok"}
 
 
 def run(action, t: Tracker):
@@ -194,10 +196,9 @@ def test_the_same_request_twice_gives_the_same_reference_and_one_confirmation(re
         "verification_method": "otp_email",
         "otp_code": "ok",
     }
-    prove("conv-1")
-    prove("conv-2")
-    first, _ = run(ActionSubmitRightsRequest(), tracker(slots=slots))
-    second, _ = run(ActionSubmitRightsRequest(), tracker(slots=slots, sender="conv-2"))
+    one, two = prove("conv-1"), prove("conv-2")
+    first, _ = run(ActionSubmitRightsRequest(), tracker(slots={**slots, **one}))
+    second, _ = run(ActionSubmitRightsRequest(), tracker(slots={**slots, **two}, sender="conv-2"))
     assert first[-1]["response"] == "utter_request_registered_verified"
     assert second[-1]["response"] == "utter_request_already_open"
     assert second[-1]["reference"] == first[-1]["reference"]
@@ -218,7 +219,7 @@ def test_a_telegram_request_is_closed_on_telegram(register):
 
 def test_the_status_answer_shows_due_dates_and_days_left_one_message_each(register):
     slots = {"request_kind": "access", "identifier": OLA, "verified": True}
-    prove("conv-1")
+    slots.update(prove("conv-1"))
     for kind in ("access", "erasure"):
         run(ActionSubmitRightsRequest(), tracker(slots={**slots, "request_kind": kind}))
     dispatcher = CollectingDispatcher()
@@ -236,3 +237,23 @@ def test_no_status_without_verification(register):
     dispatcher = CollectingDispatcher()
     asyncio.run(report_status(dispatcher, tracker(slots={"identifier": OLA})))
     assert [m["response"] for m in dispatcher.messages] == ["utter_status_unverified"]
+
+
+def test_the_ticket_keeps_the_conversations_language_for_every_kind_of_action(register):
+    """Issue 19: the actions set the ticket's language from the conversation."""
+    english = {"request_kind": "erasure", "identifier": "nobody@example.com", "language": "en"}
+    messages, _ = run(ActionSubmitRightsRequest(), tracker(slots=english))
+    complaint = {"complaint_text": "Too much mail", "language": "en"}
+    complained, _ = run(ActionSubmitComplaint(), tracker(slots=complaint, sender="conv-3"))
+    norwegian = {"request_kind": "access", "identifier": "noen@example.com"}
+    norsk, _ = run(ActionSubmitRightsRequest(), tracker(slots=norwegian, sender="conv-4"))
+    with session_scope(register) as s:
+        assert requests.get_by_reference(s, messages[-1]["reference"]).language == "en"
+        assert requests.get_by_reference(s, complained[0]["reference"]).language == "en"
+        assert requests.get_by_reference(s, norsk[-1]["reference"]).language == "nb"
+    with session_scope(register) as s:
+        requests.update_status(
+            s, messages[-1]["reference"], "rejected", actor="kjell", category="identity"
+        )
+    (notice,) = outbox(register, "nobody@example.com")
+    assert "has been rejected" in notice

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -16,9 +15,9 @@ from typing import Dict, List, Optional
 import httpx
 import pytest
 from playwright.sync_api import sync_playwright
-from twilio.request_validator import RequestValidator
 
-from tests.channels.fake_telegram import FakeTelegram
+from bot.dev import sms
+from bot.dev.fake_telegram import FakeTelegram
 from tests.support.missing import missing
 from tests.support.servers import ROOT, RunningAssistant, klbot, start_assistant
 
@@ -88,24 +87,11 @@ def channels(tmp_path_factory, fake_telegram) -> RunningAssistant:
 
 
 def new_sid() -> str:
-    return "SM" + uuid.uuid4().hex
+    return sms.new_sid()
 
 
 def sms_params(body: str, sender: str, sid: Optional[str] = None) -> Dict[str, str]:
-    return {
-        "ToCountry": "NO",
-        "SmsMessageSid": sid or new_sid(),
-        "NumMedia": "0",
-        "SmsSid": "",
-        "SmsStatus": "received",
-        "Body": body,
-        "To": OUR_NUMBER,
-        "NumSegments": "1",
-        "MessageSid": "",
-        "AccountSid": TWILIO_ACCOUNT,
-        "From": sender,
-        "ApiVersion": "2010-04-01",
-    }
+    return sms.sms_params(body, sender, OUR_NUMBER, TWILIO_ACCOUNT, sid)
 
 
 def post_sms(
@@ -117,12 +103,12 @@ def post_sms(
     sign_url: str = PUBLIC_URL + SMS_PATH,
     signature: Optional[str] = "compute",
 ) -> httpx.Response:
-    """POST an inbound SMS the way Twilio does, signed with Twilio's own validator."""
+    """POST an inbound SMS the way Twilio does, signed with Twilio's own validator (the
+    signer `klbot dev sms` uses)."""
     params = sms_params(body, sender, sid)
-    params["SmsSid"] = params["MessageSid"] = params["SmsMessageSid"]
     headers = {}
     if signature == "compute":
-        headers["X-Twilio-Signature"] = RequestValidator(token).compute_signature(sign_url, params)
+        headers["X-Twilio-Signature"] = sms.sign(token, sign_url, params)
     elif signature is not None:
         headers["X-Twilio-Signature"] = signature
     return httpx.post(assistant.url + SMS_PATH, data=params, headers=headers, timeout=90)
@@ -133,7 +119,7 @@ def twiml_messages(response: httpx.Response) -> List[str]:
     assert response.headers["content-type"].startswith("text/xml"), response.headers
     root = ET.fromstring(response.text)  # noqa: S314 - our own server, in a test
     assert root.tag == "Response"
-    return [m.text or "" for m in root.findall("Message")]
+    return sms.twiml_messages(response.text)
 
 
 def suppressed(assistant: RunningAssistant, channel: str = "sms") -> List[str]:

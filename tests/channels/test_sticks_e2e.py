@@ -130,7 +130,7 @@ def test_what_the_customer_asked_for_sticks_and_no_log_line_names_a_contact_poin
     assert ticket["details"]["new_value"] == NEW_ADDRESS
 
     # 5. staff erase and re-import: nothing comes back
-    erased = klbot(env, "customers", "erase", "10004").stdout
+    erased = klbot(env, "customers", "erase", "10004", "--yes", "--force").stdout
     assert "Customer 10004 erased" in erased
     again = klbot(env, "customers", "import", DEMO).stdout
     assert "10004" in again and "Kept marketing email off for 10001" in again

@@ -13,9 +13,12 @@ from bot.channels.twilio_sms import (
     META_KEY,
     SMS_LIMIT,
     classify,
+    keyword_of,
     offered_buttons,
     pending_opt_in,
     render_for_sms,
+    texts,
+    texts_en,
 )
 
 
@@ -114,3 +117,30 @@ def test_long_callback_payloads_travel_as_a_hash_and_come_back():
     data = payloads.encode(long)
     assert len(data.encode()) <= 64 and payloads.decode(data, None) == long
     assert CallbackPayloads().decode(data, None) == data  # unknown after a restart: unchanged
+
+
+@pytest.mark.parametrize(
+    "body, english",
+    [("STOP", True), ("Unsubscribe", True), ("help", True), ("yes", True), ("STOPP", False),
+     ("hjelp", False), ("ja", False), ("Avmeld.", False)],
+)  # fmt: skip
+def test_the_sms_channel_answers_an_english_keyword_in_english(body, english):
+    from bot.channels.twilio_sms import TwilioSmsInput
+    from bot.config import Settings
+
+    channel = TwilioSmsInput(Settings())
+    key = {"stop": "opt_out", "stopp": "opt_out", "unsubscribe": "opt_out", "avmeld": "opt_out",
+           "help": "help", "hjelp": "help", "yes": "opt_in", "ja": "opt_in"}[
+        keyword_of(body).replace(" ", "")
+    ]  # fmt: skip
+    text = channel.text(key, body)
+    assert (text in texts_en(Settings()).values()) is english
+    assert (text == texts(Settings())[key]) is not english
+
+
+def test_the_guards_apology_follows_the_customers_language():
+    from bot.channels.guard import APOLOGY, APOLOGY_EN, apology
+
+    assert apology("How long do you keep my data?") == APOLOGY_EN
+    assert apology("Hvor lenge lagrer dere dataene mine?") == APOLOGY
+    assert apology(None) == APOLOGY

@@ -13,7 +13,7 @@ PG = ("127.0.0.1", 5432)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path, monkeypatch):
+def db_url(request, tmp_path, monkeypatch, tracker_store):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'register.db'}"
         monkeypatch.setenv("KLBOT_DATABASE_URL", url)
@@ -39,6 +39,19 @@ def db_url(request, tmp_path, monkeypatch):
     )
     cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
     admin.close()
+
+
+@pytest.fixture
+def tracker_store(tmp_path, monkeypatch):
+    """The tracker store this test's klbot and erasures use (KLBOT_TRACKER_STORE_URL)."""
+    from bot.config import get_settings
+    from tests.support.tracker import make_tracker_store
+
+    url = make_tracker_store(tmp_path / "conversations.db")
+    monkeypatch.setenv("KLBOT_TRACKER_STORE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -139,7 +139,12 @@ def test_staff_unlock_lifts_the_lock_and_is_audited(register):
     assert cleared == 10
     age_challenges(timedelta(hours=2))
     assert right_code_in_new_conversation("after-unlock") == "ok"
-    assert identity.verified_customer_for("after-unlock", KNOWN_PHONE).method == "otp_sms"
+    with session_scope() as s:
+        answered = s.execute(
+            select(Challenge.id).where(Challenge.conversation_id == "after-unlock")
+        ).scalar_one()
+    proof = identity.verified_customer_for("after-unlock", KNOWN_PHONE, challenge_id=answered)
+    assert proof.method == "otp_sms"
     with session_scope() as s:
         entry = s.execute(select(AuditEntry).where(AuditEntry.action == "unlock")).scalar_one()
         assert (entry.actor, entry.entity, entry.changes) == (
@@ -161,37 +166,47 @@ def test_lock_expires_after_24_hours(register):
 
 def test_only_this_conversation_and_only_recently_counts_as_verified(register):
     started = identity.start_check("mine", KNOWN_EMAIL, message=message)
-    assert identity.verified_customer_for("mine", KNOWN_EMAIL) is None
+    this = {"challenge_id": started.challenge_id}
+    assert identity.verified_customer_for("mine", KNOWN_EMAIL, **this) is None
     # a challenge id is not a key into another conversation
     code = latest_code(KNOWN_EMAIL)
     assert identity.check_code("attacker", started.challenge_id, code).status == "unknown"
     assert identity.check_code("mine", started.challenge_id, code).status == "ok"
-    proof = identity.verified_customer_for("mine", KNOWN_EMAIL)
+    proof = identity.verified_customer_for("mine", KNOWN_EMAIL, **this)
     assert proof is not None and proof.method == "otp_email"
-    assert identity.verified_customer_for("mine", KNOWN_PHONE) is not None  # same customer
-    assert identity.verified_customer_for("attacker", KNOWN_EMAIL) is None
-    assert identity.verified_customer_for("mine", "ola.nordmann@example.no") is None  # another
+    assert identity.verified_customer_for("mine", KNOWN_PHONE, **this) is not None  # same one
+    assert identity.verified_customer_for("mine", KNOWN_EMAIL) is None  # not this request's
+    assert identity.verified_customer_for("attacker", KNOWN_EMAIL, **this) is None
+    another = "ola.nordmann@example.no"
+    assert identity.verified_customer_for("mine", another, **this) is None
     with session_scope() as s:
         s.execute(update(Challenge).values(used_at=utcnow() - timedelta(minutes=16)))
-    assert identity.verified_customer_for("mine", KNOWN_EMAIL) is None
+    assert identity.verified_customer_for("mine", KNOWN_EMAIL, **this) is None
 
 
 def test_channel_proof_is_what_the_connector_recorded(register):
-    assert identity.verified_customer_for("sms-abc", KNOWN_PHONE) is None
+    sms = {"channel": "twilio_sms"}
+    assert identity.verified_customer_for("sms-abc", KNOWN_PHONE, **sms) is None
     identity.record_channel_proof("sms-abc", "twilio_sms", "+4791234567")
-    proof = identity.verified_customer_for("sms-abc", KNOWN_PHONE)
+    proof = identity.verified_customer_for("sms-abc", KNOWN_PHONE, **sms)
     assert proof is not None and proof.method == "channel_twilio_sms"
-    assert identity.channel_proved_customer("sms-abc") == "+4791234567"
-    assert identity.verified_customer_for("sms-other", KNOWN_PHONE) is None
+    assert identity.channel_proved_customer("sms-abc", "twilio_sms") == "+4791234567"
+    # only on a turn that came in on that channel
+    assert identity.verified_customer_for("sms-abc", KNOWN_PHONE, channel="rest") is None
+    assert identity.channel_proved_customer("sms-abc", "rest") is None
+    assert identity.verified_customer_for("sms-other", KNOWN_PHONE, **sms) is None
     identity.record_channel_proof("sms-unknown", "twilio_sms", "+4741999999")
-    assert identity.channel_proved_customer("sms-unknown") is None
+    assert identity.channel_proved_customer("sms-unknown", "twilio_sms") is None
 
 
-def submit(conversation: str, identifier: str, kind: str = "erasure") -> Submitted:
+def submit(
+    conversation: str, identifier: str, kind: str = "erasure", channel: str = "rest"
+) -> Submitted:
     return identity.submit_rights_request(
         conversation_id=conversation,
         kind=kind,
-        channel="rest",
+        channel=channel,
+        channel_proof=channel != "rest",
         identifier=identifier,
         details={},
         unverified_details={"contact_given": identifier},
@@ -203,8 +218,10 @@ def submit(conversation: str, identifier: str, kind: str = "erasure") -> Submitt
 def test_a_ticket_is_verified_only_when_the_register_backs_it(register):
     assert submit("no-check", KNOWN_PHONE).verified is False
     identity.record_channel_proof("sms-proved", "twilio_sms", "+4791234567")
-    assert submit("sms-proved", KNOWN_PHONE).verified is True
-    assert submit("sms-proved", "ola.nordmann@example.no").verified is False  # someone else
+    assert submit("sms-proved", KNOWN_PHONE, channel="twilio_sms").verified is True
+    assert submit("sms-proved", KNOWN_PHONE, "access").verified is False  # not on that channel
+    other = "ola.nordmann@example.no"  # someone else
+    assert submit("sms-proved", other, channel="twilio_sms").verified is False
 
 
 def test_someone_asked_on_your_behalf_at_most_once_a_day(register):

@@ -76,7 +76,8 @@ def test_opt_out_suppresses_once_clears_the_flag_and_records_a_done_ticket(regis
     with session_scope(register) as s:
         assert customers.get_by_number(s, "10001").marketing_sms is False
     listed = json.loads(cli(register, "requests", "list", "--json").stdout)
-    assert [r["status"] for r in listed if r["kind"] == "opt_out"] == ["done", "done"]
+    # the second opt-out changed nothing: no second ticket (issue 22: no flood of tickets)
+    assert [r["status"] for r in listed if r["kind"] == "opt_out"] == ["done"]
     for key in ("id", "kind", "status", "channel", "verified", "customer_number", "created_at"):
         assert key in listed[0]
     exported = json.loads(cli(register, "suppressions", "export", "--json").stdout)
@@ -118,7 +119,9 @@ def test_concurrent_opt_outs_from_several_processes_write_one_suppression(regist
         p.join(60)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
     assert count(register, Suppression, Suppression.address == "ny@example.no") == 1
-    assert count(register, PrivacyRequest, PrivacyRequest.kind == "opt_out") == 4
+    # a repeat that finds the contact point suppressed writes no ticket; racing ones may
+    tickets = count(register, PrivacyRequest, PrivacyRequest.kind == "opt_out")
+    assert 1 <= tickets <= 4
 
 
 def test_codes_hash_only_five_tries_then_locked(register):
@@ -188,7 +191,7 @@ def test_export_has_everything_with_the_policy_and_is_owner_only(register, tmp_p
 
 
 def test_erase_removes_personal_data_and_says_what_is_kept(register):
-    result = cli(register, "customers", "erase", "10001", "--reason", "kundens ønske")
+    result = cli(register, "customers", "erase", "10001", "--yes", "--reason", "kundens ønske")
     assert "bokføringsloven" in result.stdout
     with session_scope(register) as s:
         customer = customers.get_by_number(s, "10001")

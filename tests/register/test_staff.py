@@ -100,13 +100,19 @@ def test_an_unverified_caller_never_gets_the_reference_of_a_verified_ticket(staf
     assert attempt.reference != verified.reference and not attempt.merged
 
 
-def test_a_verified_repeat_verifies_the_open_unverified_ticket(staffed):
-    unverified = submit(staffed, verified=False)
-    again = submit(staffed)
-    assert again.reference == unverified.reference and again.verified
+def test_a_verified_request_writes_its_own_ticket_next_to_an_unverified_one(staffed):
+    """Issue 22: anyone can write an unverified ticket in a customer's name; the customer's
+    verified request never adopts it (its text, its conversation), it is linked at most."""
+    unverified = submit(staffed, verified=False, conversation_id="stranger")
+    again = submit(staffed, conversation_id="customer")
+    assert again.reference != unverified.reference and again.verified and not again.merged
     with session_scope(staffed) as s:
         ticket = requests.get_by_reference(s, again.reference)
         assert ticket.status == "verified" and ticket.verification_method == "otp_email"
+        assert ticket.details["possible_duplicates"] == [unverified.reference]
+        other = requests.get_by_reference(s, unverified.reference)
+        assert other.verified is False and other.status == "received"
+        assert other.details["possible_duplicates"] == [again.reference]
 
 
 def test_the_alert_exists_exactly_when_its_ticket_does(staffed):

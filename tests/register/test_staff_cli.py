@@ -114,3 +114,41 @@ def test_remind_twice_queues_one_digest(staffed):
 
 def test_remind_with_nothing_due_says_so(staffed):
     assert "Nothing due" in cli(staffed, "requests", "remind").stdout
+
+
+def test_requests_list_filters_by_kind_status_and_customer(staffed):
+    erasure = ticket(staffed, "erasure")
+    access = ticket(staffed, "access")
+    stranger = ticket(staffed, "objection", verified=False, identifier="x@example.com")
+    rows = json.loads(cli(staffed, "requests", "list", "--kind", "erasure", "--json").stdout)
+    assert [r["reference"] for r in rows] == [erasure]
+    rows = json.loads(cli(staffed, "requests", "list", "--customer", "10002", "--json").stdout)
+    refs = {r["reference"] for r in rows}
+    assert {erasure, access} <= refs and stranger not in refs, refs
+    rows = json.loads(cli(staffed, "requests", "list", "--status", "received", "--json").stdout)
+    assert stranger in {r["reference"] for r in rows}
+    bad = cli(staffed, "requests", "list", "--kind", "sletting", check=False)
+    assert bad.returncode == 1 and "Unknown kind" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_outbox_list_shows_the_text_of_each_message(staffed):
+    ticket(staffed, "access")
+    out = cli(staffed, "outbox", "list", columns=200).stdout
+    assert "PV-" in out, out  # the body (the receipt names its reference), not only metadata
+
+
+def test_klbot_never_creates_a_register_the_servers_do_not_use(tmp_path):
+    missing = tmp_path / "elsewhere" / "klbot.db"
+    result = cli(f"sqlite:///{missing}", "requests", "list", check=False)
+    assert result.returncode == 2, result
+    assert "No register at" in result.stderr and "KLBOT_DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not missing.exists() and not missing.parent.exists()
+    where = cli(f"sqlite:///{missing}", "where").stdout
+    assert str(missing) in where and "does not exist" in where
+
+
+def test_help_opens_with_examples_not_shell_completion():
+    out = subprocess.run([KLBOT, "--help"], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    assert "--install-completion" not in out
+    assert "Examples:" in out and "klbot requests list --open" in out

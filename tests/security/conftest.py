@@ -15,6 +15,7 @@ from typing import Dict, List
 
 import pytest
 
+from bot.dev.fake_telegram import FakeTelegram
 from tests.channels.conftest import (
     OUR_NUMBER,
     PUBLIC_URL,
@@ -23,7 +24,6 @@ from tests.channels.conftest import (
     TWILIO_ACCOUNT,
     TWILIO_TOKEN,
 )
-from tests.channels.fake_telegram import FakeTelegram
 from tests.support.servers import ROOT, RunningAssistant, klbot, start_assistant
 
 EXTRA_ORIGIN = "https://www.miljovarme.example"
@@ -64,6 +64,24 @@ def secure(tmp_path_factory, fake_api) -> RunningAssistant:
     klbot(running.env, "customers", "import", str(ROOT / "demo" / "customers.csv"))
     yield running
     running.stop()
+
+
+@pytest.fixture
+def register(tmp_path, monkeypatch):
+    """A fresh SQLite register with the demo customers, for the in-process attacks (the
+    real register and actions, no servers)."""
+    from bot.config import get_settings
+    from bot.register.customers import import_csv
+    from bot.register.db import session_scope, upgrade
+
+    url = f"sqlite:///{tmp_path / 'register.db'}"
+    monkeypatch.setenv("KLBOT_DATABASE_URL", url)
+    get_settings.cache_clear()
+    upgrade(url)
+    with session_scope(url) as s:
+        import_csv(s, ROOT / "demo" / "customers.csv")
+    yield url
+    get_settings.cache_clear()
 
 
 def register_rows(assistant: RunningAssistant) -> Dict[str, List[dict]]:

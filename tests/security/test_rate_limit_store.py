@@ -29,7 +29,7 @@ async def test_two_instances_share_one_count_per_sender(redis_url):
     results = [
         await (first if i % 2 else second).over_limit("rest", sender, address) for i in range(22)
     ]
-    assert results == [False] * 20 + [True] * 2
+    assert [bool(r) for r in results] == [False] * 20 + [True] * 2
 
 
 async def test_per_address_counts_across_senders_and_channels(redis_url):
@@ -39,14 +39,14 @@ async def test_per_address_counts_across_senders_and_channels(redis_url):
         await limiter.over_limit(("rest", "socketio")[i % 2], uuid.uuid4().hex, address)
         for i in range(62)
     ]
-    assert results == [False] * 60 + [True] * 2
+    assert [bool(r) for r in results] == [False] * 60 + [True] * 2
 
 
 async def test_off_means_off_and_a_dead_store_lets_messages_through():
     off = TrafficLimiter("memory://", on=False)
     assert not [i for i in range(30) if await off.over_limit("rest", "s", "a")]
     dead = TrafficLimiter("redis://127.0.0.1:1/0")  # nothing listens on port 1
-    assert await dead.over_limit("rest", "s", "a") is False
+    assert await dead.over_limit("rest", "s", "a") == 0
 
 
 def test_the_store_is_redis_when_configured_else_memory():

@@ -4,7 +4,7 @@ server-side sessions (hashed id, idle and absolute expiry, revocable); who a tic
 assigned to (staff_assignments, one row per ticket).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 from bot.register.models import UTCDateTime
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

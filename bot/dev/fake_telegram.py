@@ -2,7 +2,8 @@
 
 ``POST /bot<token>/<method>`` with a form, multipart or JSON body is recorded as
 ``Call(token, method, params)`` (JSON-encoded values such as ``reply_markup`` decoded) and
-answered with ``{"ok": true, "result": ...}`` shaped as the Bot API documents it.
+answered with ``{"ok": true, "result": ...}`` shaped as the Bot API documents it. The tests
+read the calls; ``klbot dev telegram`` prints each one as it comes (``on_call``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import parse_qsl
 
 BOT_ID = 7000000001
@@ -37,8 +38,14 @@ def _decode(value: str) -> Any:
 
 
 class FakeTelegram:
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        on_call: Optional[Callable[[Call], None]] = None,
+    ) -> None:
         self.calls: List[Call] = []
+        self.on_call = on_call
         self.lock = threading.Lock()
         self.next_message_id = 1000
         fake = self
@@ -66,7 +73,7 @@ class FakeTelegram:
 
             do_GET = do_POST  # noqa: N815
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -98,10 +105,13 @@ class FakeTelegram:
         return {k: _decode(v) for k, v in parse_qsl(body.decode("utf-8"), keep_blank_values=True)}
 
     def record(self, token: str, method: str, params: Dict[str, Any]) -> Dict[str, Any]:
+        call = Call(token, method, params)
         with self.lock:
-            self.calls.append(Call(token, method, params))
+            self.calls.append(call)
             self.next_message_id += 1
             message_id = self.next_message_id
+        if self.on_call is not None:
+            self.on_call(call)
         bot_user = {
             "id": BOT_ID,
             "is_bot": True,

@@ -1,0 +1,209 @@
+"""The bot's replies on the answers held-out set (tests/nlu/heldout_answers.yml), in-process.
+
+The trained model (``KLBOT_TEST_MODEL`` or ``models/klbot.tar.gz``) is loaded with Rasa's
+``Agent``; the custom actions run in a real action server (``python -m bot.action_server``,
+with its token and a fresh SQLite register). Each message is the first turn of a fresh
+conversation (a REST-like sender id); the bot's messages of that turn are scored by
+``bot.nlp.heldout_answers``:
+
+* answered: covered, silent and advice items whose reply has one alternative of every
+  fact group;
+* form on a question: questions (``form: false``) after which a form is active or a form
+  ran or asked its first slot during the turn;
+* unfaithful: questions whose reply contains a forbidden phrase;
+* requests that started a form, and replies in the wrong language (English asked, Norwegian
+  answered, or the other way round).
+
+Results go to ``results/answers_heldout.json`` and a table is printed. The gates below are
+the values measured on main's model on 2026-12-03 with a small margin (docs/NLU.md, "Answers
+held-out set"): they hold today and are meant to be raised as the answers improve.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import subprocess
+import uuid
+from pathlib import Path
+from typing import List, Optional, Set
+
+import pytest
+
+from bot.nlp.heldout_answers import Outcome, load_answer_set, outcome, summarise
+from tests.support.servers import BIN, ROOT, free_port, wait_http
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+MODEL = Path(os.environ.get("KLBOT_TEST_MODEL") or ROOT / "models" / "klbot.tar.gz")
+RESULTS = ROOT / "results" / "answers_heldout.json"
+
+# Gates: measured on main's model of 2026-12-03 (docs/NLU.md, "Answers held-out set") with a
+# small margin: answered 51.3 %, form on a question 28.2 %, unfaithful 0 %, form on a
+# request 100 %, wrong language 1.5 %. They hold today; raise them as the answers improve,
+# never lower them to let a change pass.
+MIN_ANSWERED = 0.48  # share of covered + silent + advice items with every fact group
+MAX_FORM_ON_QUESTION = 0.31  # share of questions for which a form started
+MAX_UNFAITHFUL = 0.02  # share of questions whose reply has a forbidden phrase
+MIN_FORM_ON_REQUEST = 0.90  # share of requests for which a form started
+MAX_WRONG_LANGUAGE = 0.03  # share of replies not in the message's language (English/Norwegian)
+
+
+@pytest.fixture(scope="module")
+def action_server(tmp_path_factory):
+    """A real action server with its token and a fresh register; yields (url, token)."""
+    work = tmp_path_factory.mktemp("answers")
+    port, token = free_port(), secrets.token_urlsafe(24)
+    env = dict(
+        os.environ,
+        KLBOT_DATABASE_URL=f"sqlite:///{work / 'register.db'}",
+        KLBOT_ACTION_TOKEN=token,
+        KLBOT_RATE_LIMITS="off",
+        KLBOT_STAFF_EMAIL="personvern@miljovarme.example.com",
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
+    subprocess.run(  # noqa: S603
+        [str(BIN / "klbot"), "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True
+    )
+    log = open(work / "actions.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(  # noqa: S603
+        [str(BIN / "python"), "-m", "bot.action_server", "--actions", "actions"]
+        + ["--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", 240, proc)
+        yield f"http://127.0.0.1:{port}/webhook", token
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def form_prompts(domain) -> Set[str]:
+    """The responses that ask a form's slots (``utter_ask_<slot>``, ``utter_ask_<form>_<slot>``)."""
+    names = set()
+    for form in domain.form_names:
+        for slot in domain.required_slots_for_form(form):
+            names |= {f"utter_ask_{slot}", f"utter_ask_{form}_{slot}", f"action_ask_{slot}"}
+            names.add(f"action_ask_{form}_{slot}")
+    return names
+
+
+def form_in_turn(events: List, forms: Set[str], prompts: Set[str]) -> Optional[str]:
+    """The form that started (or asked its first slot) after the last user message."""
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, UserUttered
+
+    last_user = max(i for i, e in enumerate(events) if isinstance(e, UserUttered))
+    for event in events[last_user + 1 :]:
+        if isinstance(event, ActiveLoop) and event.name:
+            return event.name
+        if isinstance(event, ActionExecuted) and (
+            event.action_name in forms or event.action_name in prompts
+        ):
+            return event.action_name
+        if isinstance(event, BotUttered) and (event.metadata or {}).get("utter_action") in prompts:
+            return event.metadata["utter_action"]
+    return None
+
+
+@pytest.fixture(scope="module")
+def outcomes(action_server) -> List[Outcome]:
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` first (or set KLBOT_TEST_MODEL)")
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot import rasa_speedups
+
+    rasa_speedups.install()
+    url, token = action_server
+    endpoint = EndpointConfig(url, headers={"Authorization": f"Bearer {token}"})
+    items = load_answer_set().items
+    cwd = Path.cwd()
+    os.chdir(ROOT)  # the pipeline loads var/spacy/nb_blank relative to the project root
+    try:
+        agent = Agent.load(model_path=str(MODEL), action_endpoint=endpoint)
+        forms = set(agent.domain.form_names)
+        prompts = form_prompts(agent.domain)
+
+        async def run_all() -> List[Outcome]:
+            results = []
+            for item in items:
+                sender = uuid.uuid4().hex  # what the REST channel's clients send
+                channel = CollectingOutputChannel()
+                await agent.handle_message(
+                    UserMessage(item.text, channel, sender, input_channel="rest")
+                )
+                tracker = await agent.tracker_store.retrieve(sender)
+                form = form_in_turn(list(tracker.events), forms, prompts)
+                if form is None and tracker.active_loop_name:
+                    form = tracker.active_loop_name
+                results.append(outcome(item, channel.messages, form))
+            return results
+
+        results = asyncio.run(run_all())
+    finally:
+        os.chdir(cwd)
+    summary = summarise(results)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "model": str(MODEL),
+                "summary": summary.as_json(),
+                "gates": {
+                    "min_answered": MIN_ANSWERED,
+                    "max_form_on_question": MAX_FORM_ON_QUESTION,
+                    "max_unfaithful": MAX_UNFAITHFUL,
+                    "min_form_on_request": MIN_FORM_ON_REQUEST,
+                    "max_wrong_language": MAX_WRONG_LANGUAGE,
+                },
+                "items": [o.as_json() for o in results],
+            },
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    print("\n" + summary.table() + f"\n(results: {RESULTS})")
+    return results
+
+
+def test_every_message_got_a_reply(outcomes):
+    silent = [o.item.text for o in outcomes if not o.reply]
+    assert not silent, f"no reply to: {silent}"
+
+
+def test_answers_carry_the_policys_facts(outcomes):
+    summary = summarise(outcomes)
+    assert summary.answered >= MIN_ANSWERED, summary.table()
+
+
+def test_questions_do_not_start_forms(outcomes):
+    summary = summarise(outcomes)
+    assert summary.form_on_question <= MAX_FORM_ON_QUESTION, summary.table()
+
+
+def test_answers_are_faithful(outcomes):
+    summary = summarise(outcomes)
+    assert summary.unfaithful <= MAX_UNFAITHFUL, summary.table()
+
+
+def test_requests_start_forms(outcomes):
+    summary = summarise(outcomes)
+    assert summary.form_on_request >= MIN_FORM_ON_REQUEST, summary.table()
+
+
+def test_replies_are_in_the_language_of_the_message(outcomes):
+    summary = summarise(outcomes)
+    assert summary.wrong_language <= MAX_WRONG_LANGUAGE, summary.table()
