@@ -460,13 +460,10 @@ class ErasureRefused(ValueError):
 
 
 def erase_for_ticket(s: Session, ref: str, typed_number: str, *, actor: str) -> List[str]:
-    """Carry out a verified erasure ticket in every store: the register (the customer's data,
-    as ``customers.erase_customer`` does) and the conversation store. The ticket is closed
-    only when both are cleared: if the conversations cannot be erased the caller's
-    transaction must be rolled back (this raises), so nothing is half done. Returns the
-    references of the tickets closed."""
-    from bot.register.customers import erase_customer
-    from bot.stores import conversations
+    """Carry out a verified erasure ticket, confirmed by the customer number staff typed:
+    the checks here, then ``erasure.erase`` (every store; the ticket is done only when all
+    are cleared). ``s`` is committed first: the erasure runs its own transactions."""
+    from bot.register import erasure
 
     request = get_by_reference(s, ref)
     if request is None or request.kind != "erasure":
@@ -478,20 +475,16 @@ def erase_for_ticket(s: Session, ref: str, typed_number: str, *, actor: str) -> 
         raise ErasureRefused("Saken hører ikke til en kjent kunde (eller kunden er slettet).")
     if (typed_number or "").strip() != customer.customer_number:
         raise ErasureRefused("Kundenummeret stemmer ikke. Ingenting er slettet.")
-    report = erase_customer(
-        s,
-        customer.customer_number,
-        actor=actor,
-        reason=f"sletteforespørsel {request.reference}",
-        request_reference=request.reference,
-    )
+    number, reference = customer.customer_number, request.reference
+    s.commit()
     try:
-        conversations.erase_conversations(mentioning=list(report.conversation_contacts))
-    except Exception as exc:  # noqa: BLE001 - nothing may look done that is not
-        raise ErasureRefused(
-            "Samtalene kunne ikke slettes; ingenting er slettet. Prøv igjen om litt."
-        ) from exc
-    return report.closed_requests
+        result = erasure.erase(
+            number, actor=actor, reason=f"sletteforespørsel {reference}",
+            request_reference=reference,
+        )  # fmt: skip
+    except erasure.ErasureRefused as exc:
+        raise ErasureRefused(f"Ingenting er slettet: {exc}.") from exc
+    return result.closed_requests
 
 
 @dataclass

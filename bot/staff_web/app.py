@@ -71,8 +71,10 @@ DONE_TEXT = {
     "start": "Saken er under behandling.",
     "done": "Saken er ferdig. Kunden får beskjed der forespørselen kom fra.",
     "reject": "Saken er avslått. Kunden får beskjed med begrunnelsen.",
-    "extend": "Fristen er forlenget med to måneder.",
+    "extend": "Fristen er forlenget med to måneder; kunden får beskjed om ny frist og hvorfor.",
     "note": "Notatet er lagret.",
+    "apply": "Den nye verdien står i registeret; saken er ferdig og kunden får beskjed.",
+    "mark": "Merket er satt på kunden; saken er ferdig og kunden får beskjed.",
     "verify": "Identiteten er registrert som bekreftet av deg.",
     "reauth": "Bekreftet. Du har fem minutter.",
     "erase": "Kundens opplysninger er slettet i registeret og i samtalene; saken er ferdig.",
@@ -553,6 +555,16 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
                 extend_deadline(ctx.s, ref, reason=reason, actor=actor)
             elif action == "note":
                 inbox.add_note(ctx.s, ref, ctx.form("text"), actor=actor)
+            elif action == "apply":
+                from bot.register.casework import apply_correction
+
+                apply_correction(ctx.s, ref, actor=actor)
+            elif action == "mark":
+                from bot.register.casework import place_mark
+
+                covers = ctx.request.form.getlist("covers") if ctx.request.form else []
+                place_mark(ctx.s, ref, covers=covers or [], actor=actor,
+                           note=ctx.form("text") or None)  # fmt: skip
             else:
                 return render(
                     ctx,
@@ -567,7 +579,8 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
         target = inbox.get_by_reference(ctx.s, ref)
         return response.redirect(f"/requests/{quote(target.reference)}?ok={action}", status=303)
 
-    for action in ("take", "assign", "verify", "start", "done", "reject", "extend", "note"):
+    actions = ("take", "assign", "verify", "start", "done", "reject", "extend", "note")
+    for action in (*actions, "apply", "mark"):
 
         def make(action: str):
             def handler(ctx: Ctx, ref: str) -> HTTPResponse:
@@ -778,6 +791,12 @@ def _int(value: str) -> int:
 
 def _norwegian(text: str) -> str:
     """The register's reasons are for the CLI (English); staff in the inbox read Norwegian."""
+    if "is done when" in text or "is done only" in text:
+        return "Denne saken lukkes med knappen for arbeidet den krever (over), ikke med «Ferdig»."
+    if "does not fit the field" in text:
+        return "Den nye verdien passer ikke i feltet: spør kunden, eller avslå."
+    if "--covers" in text:
+        return "Kryss av for hva som skal stoppes."
     if "already been extended" in text:
         return "Fristen er allerede forlenget én gang."
     if "cannot become" in text:

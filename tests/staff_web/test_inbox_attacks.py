@@ -70,6 +70,15 @@ def start_inbox(tmp_path, **extra) -> tuple:
     subprocess.run(  # noqa: S603
         [str(BIN / "klbot"), "db", "upgrade"], env=env, check=True, capture_output=True
     )
+    # the conversation store as Rasa's SQLTrackerStore makes it (erasure clears it too)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "conversations.db") as tracker:
+        tracker.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), "
+            "type_name VARCHAR(255), timestamp FLOAT, intent_name VARCHAR(255), "
+            "action_name VARCHAR(255), data TEXT)"
+        )
     subprocess.run(  # noqa: S603
         [str(BIN / "klbot"), "customers", "import", str(ROOT / "demo" / "customers.csv")],
         env=env,
@@ -160,14 +169,14 @@ def secret(inbox):
     return enrol(inbox)
 
 
-def ticket(inbox: Inbox, kind="access", **details) -> str:
+def ticket(inbox: Inbox, kind="access", who=("ola.nordmann@example.no", "+4741234567"), **details):
     return requests.submit_request(
         kind=kind,
         channel="twilio_sms",
-        identifier="ola.nordmann@example.no",
+        identifier=who[0],
         verified=True,
         verification_method="otp_email",
-        proven_phone="+4741234567",
+        proven_phone=who[1],
         details=details,
         url=inbox.db,
     ).reference
@@ -326,10 +335,15 @@ def test_a_ticket_is_worked_to_done_and_the_customer_notice_queued(inbox, secret
     c = login(inbox, secret)
     queue = c.get("/")
     assert ref in queue.text and re.search(r"om \d+ dager", queue.text)
-    for action in ("take", "start", "done"):
+    page = c.get(f"/requests/{ref}")
+    # a restriction is done only with its mark on the customer
+    early = c.post(f"/requests/{ref}/done", data={"csrf_token": csrf(page.text)})
+    assert early.status_code == 400 and status_of(inbox, ref) != "done"
+    for action, extra in (("take", {}), ("start", {}), ("mark", {"covers": "marketing"})):
         page = c.get(f"/requests/{ref}")
-        answer = c.post(f"/requests/{ref}/{action}", data={"csrf_token": csrf(page.text)})
-        assert answer.status_code == 303, (action, answer.text)
+        data = {"csrf_token": csrf(page.text), **extra}
+        answer = c.post(f"/requests/{ref}/{action}", data=data)
+        assert answer.status_code == 303, (action, answer.text[-3000:])
     assert status_of(inbox, ref) == "done"
     page = c.get(f"/requests/{ref}")
     assert "Kjell Langsrud" in page.text and "ferdig" in page.text
@@ -345,8 +359,10 @@ def test_a_ticket_is_worked_to_done_and_the_customer_notice_queued(inbox, secret
     assert good.status_code == 303
     assert other in c.get("/", params={"tab": "mine"}).text
     with session_scope(inbox.db) as s:
-        notices = [
-            m for m in s.query(OutboxMessage) if ref in (m.body or "") and "ferdig" in m.body
+        notices = [  # to the customer (the staff alert goes to the staff address)
+            m
+            for m in s.query(OutboxMessage)
+            if ref in (m.body or "") and "Ny personvernsak" not in m.body
         ]
     assert notices, "no closing notice queued"
     assert ref in c.get("/?tab=closed").text
@@ -436,7 +452,7 @@ def test_a_disabled_account_loses_its_sessions(tmp_path):
 def test_erasure_needs_a_fresh_login_the_customer_number_and_closes_the_ticket(inbox, secret):
     from bot.register.lookup import get_by_number
 
-    ref = ticket(inbox, "erasure")
+    ref = ticket(inbox, "erasure", who=("lise.berg@example.no", "+4794567890"))
     with session_scope(inbox.db) as s:
         number = requests.get_by_reference(s, ref).customer.customer_number
     c = login(inbox, secret)
@@ -585,7 +601,10 @@ def test_outside_development_the_cookies_are_secure(tmp_path):
 
 
 def test_a_possible_breach_is_flagged_in_the_queue_with_the_72_hour_clock(inbox, secret):
-    ref = ticket(inbox, "complaint", about="Noen andre fikk brevet mitt med fakturaen")
+    ref = requests.submit_request(
+        kind="complaint", channel="rest", identifier="brudd@example.com", verified=False,
+        details={"about": "Noen andre fikk brevet mitt med fakturaen"}, url=inbox.db,
+    ).reference  # fmt: skip
     calm = requests.submit_request(
         kind="complaint", channel="rest", identifier="rolig@example.com", verified=False,
         details={"about": "Fakturaen var for høy"}, url=inbox.db,
@@ -598,4 +617,21 @@ def test_a_possible_breach_is_flagged_in_the_queue_with_the_72_hour_clock(inbox,
     calm_row = queue[queue.index(calm) :][:500]
     assert "Mulig brudd" not in calm_row.split("</li>")[0]
     assert "Datatilsynet" in c.get(f"/requests/{ref}").text
+    c.close()
+
+
+def test_an_extension_is_once_and_the_customer_is_told_why(inbox, secret):
+    ref = ticket(inbox, "portability")
+    c = login(inbox, secret)
+    page = c.get(f"/requests/{ref}")
+    token = csrf(page.text)
+    first = c.post(
+        f"/requests/{ref}/extend", data={"csrf_token": token, "reason": "Mange systemer å sjekke"}
+    )
+    assert first.status_code == 303
+    again = c.post(f"/requests/{ref}/extend", data={"csrf_token": token, "reason": "Igjen"})
+    assert again.status_code == 400 and "allerede forlenget" in again.text
+    with session_scope(inbox.db) as s:
+        told = [m for m in s.query(OutboxMessage) if ref in m.body and "Ny frist" in m.body]
+    assert len(told) == 1 and "Mange systemer å sjekke" in told[0].body  # once, not twice
     c.close()
