@@ -30,6 +30,7 @@ PATTERNS = [
     (re.compile(r"(?<![\w-])\d{6}(?![\w-])"), "<kode>"),
 ]
 PHONE_REGION = "NO"  # numbers without a country code are read as Norwegian
+MIN_PERSONAL_DIGITS = 8
 MAX_SCANNED = 20_000  # the phone number matcher is slow on huge texts: the regexes still run
 
 _previous_factory: Optional[Callable[..., logging.LogRecord]] = None
@@ -48,6 +49,9 @@ def _mask_phone_numbers(text: str) -> str:
         for m in phonenumbers.PhoneNumberMatcher(
             text, PHONE_REGION, leniency=phonenumbers.Leniency.POSSIBLE
         )
+        # a person's number has 8 digits or more (Norwegian ones 8); shorter "possible"
+        # numbers are ports, process ids and status codes ("HTTP/1.1 500"), not people
+        if sum(ch.isdigit() for ch in m.raw_string) >= MIN_PERSONAL_DIGITS
     ]
     for start, end in reversed(spans):
         text = text[:start] + PHONE + text[end:]

@@ -66,7 +66,8 @@ BREACH_WINDOW = timedelta(hours=72)  # GDPR Art. 33: notify Datatilsynet within 
 BREACH_WORDS = re.compile(
     r"feil (?:person|mottaker|adresse|kunde)|noen andre (?:fikk|har fått|har sett|kan se)"
     r"|andre (?:fikk|har fått) (?:brevet|fakturaen|opplysningene|e-posten)"
-    r"|lekk|datainnbrudd|hack|på avveie|wrong person|someone else (?:got|received)",
+    r"|lekka|lekket|lekkasje|datainnbrudd|hacket|hackere|på avveie|wrong person"
+    r"|someone else (?:got|received)",
     re.IGNORECASE,
 )
 MAX_NOTE = 4000

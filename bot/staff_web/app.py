@@ -71,8 +71,10 @@ DONE_TEXT = {
     "start": "Saken er under behandling.",
     "done": "Saken er ferdig. Kunden får beskjed der forespørselen kom fra.",
     "reject": "Saken er avslått. Kunden får beskjed med begrunnelsen.",
-    "extend": "Fristen er forlenget med to måneder.",
+    "extend": "Fristen er forlenget med to måneder; kunden får beskjed om ny frist og hvorfor.",
     "note": "Notatet er lagret.",
+    "apply": "Den nye verdien står i registeret; saken er ferdig og kunden får beskjed.",
+    "mark": "Merket er satt på kunden; saken er ferdig og kunden får beskjed.",
     "verify": "Identiteten er registrert som bekreftet av deg.",
     "reauth": "Bekreftet. Du har fem minutter.",
     "erase": "Kundens opplysninger er slettet i registeret og i samtalene; saken er ferdig.",
@@ -139,7 +141,10 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
     from bot.channels.rate_limit import storage_url
 
     # shared by several inbox processes when Redis is configured, like the chat's limits
-    limiter = MovingWindowRateLimiter(storage_from_string(storage_url(settings)))
+    # limits keeps only a weak reference to its storage: hold it here, or it is collected
+    limiter_storage = storage_from_string(storage_url(settings))
+    limiter = MovingWindowRateLimiter(limiter_storage)
+    limiter.klbot_storage = limiter_storage  # type: ignore[attr-defined]
     login_limits = parse_many(LOGIN_LIMITS)
     secure = not settings.is_development
 
@@ -789,6 +794,12 @@ def _int(value: str) -> int:
 
 def _norwegian(text: str) -> str:
     """The register's reasons are for the CLI (English); staff in the inbox read Norwegian."""
+    if "is done when" in text or "is done only" in text:
+        return "Denne saken lukkes med knappen for arbeidet den krever (over), ikke med «Ferdig»."
+    if "does not fit the field" in text:
+        return "Den nye verdien passer ikke i feltet: spør kunden, eller avslå."
+    if "--covers" in text:
+        return "Kryss av for hva som skal stoppes."
     if "already been extended" in text:
         return "Fristen er allerede forlenget én gang."
     if "cannot become" in text:

@@ -65,3 +65,17 @@ def test_rasas_echoed_api_input_is_masked():
 def test_ordinary_lines_are_not_mangled():
     line = "Request 42 written (kind=erasure, verified=False, attempts=1) in 0.25 s on port 5005"
     assert logged("klbot.test.masking", line).strip() == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Starting worker [18543]",
+        'POST http://127.0.0.1:55605/login "HTTP/1.1 500 Internal Server Error"',
+        "Delivered: 3 sent, 0 failed in 1250 ms",
+    ],
+)
+def test_ports_process_ids_and_status_codes_stay_readable(line):
+    from bot.logging_setup import redact
+
+    assert redact(line) == line

@@ -162,14 +162,14 @@ def secret(inbox):
     return enrol(inbox)
 
 
-def ticket(inbox: Inbox, kind="access", **details) -> str:
+def ticket(inbox: Inbox, kind="access", who=("ola.nordmann@example.no", "+4741234567"), **details):
     return requests.submit_request(
         kind=kind,
         channel="twilio_sms",
-        identifier="ola.nordmann@example.no",
+        identifier=who[0],
         verified=True,
         verification_method="otp_email",
-        proven_phone="+4741234567",
+        proven_phone=who[1],
         details=details,
         url=inbox.db,
     ).reference
@@ -452,7 +452,7 @@ def test_a_disabled_account_loses_its_sessions(tmp_path):
 def test_erasure_needs_a_fresh_login_the_customer_number_and_closes_the_ticket(inbox, secret):
     from bot.register.lookup import get_by_number
 
-    ref = ticket(inbox, "erasure")
+    ref = ticket(inbox, "erasure", who=("lise.berg@example.no", "+4794567890"))
     with session_scope(inbox.db) as s:
         number = requests.get_by_reference(s, ref).customer.customer_number
     c = login(inbox, secret)
@@ -617,4 +617,41 @@ def test_a_correction_is_applied_to_the_register_from_the_inbox(inbox, secret):
         assert get_by_number(s, "10002").contact_person == "Jon Fjell"
         told = [m for m in s.query(OutboxMessage) if ref in (m.body or "") and "rettet" in m.body]
     assert told, "the customer is not told what changed"
+    c.close()
+
+
+def test_a_possible_breach_is_flagged_in_the_queue_with_the_72_hour_clock(inbox, secret):
+    ref = requests.submit_request(
+        kind="complaint", channel="rest", identifier="brudd@example.com", verified=False,
+        details={"about": "Noen andre fikk brevet mitt med fakturaen"}, url=inbox.db,
+    ).reference  # fmt: skip
+    calm = requests.submit_request(
+        kind="complaint", channel="rest", identifier="rolig@example.com", verified=False,
+        details={"about": "Fakturaen var for høy"}, url=inbox.db,
+    ).reference  # fmt: skip
+    assert calm != ref
+    c = login(inbox, secret)
+    queue = c.get("/").text + c.get("/", params={"tab": "unverified"}).text
+    row = queue[queue.index(ref) :][:700]
+    assert "Mulig brudd" in row and re.search(r"\b7[01] timer igjen av 72", row), row
+    calm_row = queue[queue.index(calm) :][:500]
+    assert "Mulig brudd" not in calm_row.split("</li>")[0]
+    assert "Datatilsynet" in c.get(f"/requests/{ref}").text
+    c.close()
+
+
+def test_an_extension_is_once_and_the_customer_is_told_why(inbox, secret):
+    ref = ticket(inbox, "portability")
+    c = login(inbox, secret)
+    page = c.get(f"/requests/{ref}")
+    token = csrf(page.text)
+    first = c.post(
+        f"/requests/{ref}/extend", data={"csrf_token": token, "reason": "Mange systemer å sjekke"}
+    )
+    assert first.status_code == 303
+    again = c.post(f"/requests/{ref}/extend", data={"csrf_token": token, "reason": "Igjen"})
+    assert again.status_code == 400 and "allerede forlenget" in again.text
+    with session_scope(inbox.db) as s:
+        told = [m for m in s.query(OutboxMessage) if ref in m.body and "Ny frist" in m.body]
+    assert len(told) == 1 and "Mange systemer å sjekke" in told[0].body  # once, not twice
     c.close()

@@ -57,7 +57,7 @@ def test_a_new_office_worker_enrols_logs_in_and_works_a_ticket_on_a_phone(tmp_pa
     try:
         out = inbox.klbot("staff", "add", EMAIL, "--name", "Kjell Langsrud", "--role", "admin")
         link = re.search(r"^(http://\S+/enrol/\S+)$", out.stdout, re.M).group(1)
-        ref = ticket(inbox, "restriction")
+        ref = ticket(inbox, "access")
         hostile = ticket(inbox, "complaint", about=XSS)
 
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
