@@ -46,7 +46,7 @@ def _mask_phone_numbers(text: str) -> str:
     spans = [
         (m.start, m.end)
         for m in phonenumbers.PhoneNumberMatcher(
-            text, PHONE_REGION, leniency=phonenumbers.Leniency.POSSIBLE
+            text, PHONE_REGION, leniency=phonenumbers.Leniency.VALID
         )
     ]
     for start, end in reversed(spans):
