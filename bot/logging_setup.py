@@ -47,7 +47,7 @@ def _mask_phone_numbers(text: str) -> str:
     spans = [
         (m.start, m.end)
         for m in phonenumbers.PhoneNumberMatcher(
-            text, PHONE_REGION, leniency=phonenumbers.Leniency.POSSIBLE
+            text, PHONE_REGION, leniency=phonenumbers.Leniency.VALID
         )
         # a person's number has 8 digits or more (Norwegian ones 8); shorter "possible"
         # numbers are ports, process ids and status codes ("HTTP/1.1 500"), not people

@@ -27,6 +27,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from bot.channels import deadline
 from bot.channels.guard import MAX_MESSAGE_CHARS
 from bot.channels.rate_limit import (
     TrafficLimiter,
@@ -119,9 +120,11 @@ def make_check(limiter: TrafficLimiter) -> Callable[[Request], Any]:
 
 
 def limit_request_size(app: Sanic) -> None:
-    """Sanic answers 413 to a larger body before reading it (every route, every channel)."""
+    """Sanic answers 413 to a larger body before reading it (every route, every channel),
+    and a request must arrive whole within ``deadline.REQUEST_DEADLINE`` (slowloris)."""
     app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, MAX_BODY_BYTES)
     app.config.WEBSOCKET_MAX_SIZE = min(app.config.WEBSOCKET_MAX_SIZE, MAX_BODY_BYTES)
+    deadline.install()
 
 
 def install_on(blueprint: Blueprint, limiter: Optional[TrafficLimiter] = None) -> None:

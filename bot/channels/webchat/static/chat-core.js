@@ -110,15 +110,19 @@ var KLBotChatCore = (function () {
         var saved = JSON.parse(raw);
         if (!saved || !Array.isArray(saved.messages)) return null;
         if (Date.now() - (saved.updatedAt || 0) > idleMs) return null;
+        lastActivity = saved.updatedAt || Date.now();
         return saved.messages;
       } catch (e) {
         return null;
       }
     }
 
+    var lastActivity = Date.now();
     var messages = loadTranscript();
     var sessionId = messages ? storageGet(SESSION_KEY) : null;
     if (!messages) {
+      /* stale (idle longer than idleMinutes) or unreadable: dropped from the storage too */
+      storageRemove(TRANSCRIPT_KEY);
       storageRemove(SESSION_KEY);
       messages = [];
     }
@@ -128,6 +132,7 @@ var KLBotChatCore = (function () {
     var socket = null;
 
     function persist() {
+      lastActivity = Date.now();
       if (messages.length > MAX_STORED) messages = messages.slice(-MAX_STORED);
       storageSet(TRANSCRIPT_KEY, JSON.stringify({ updatedAt: Date.now(), messages: messages }));
       if (sessionId) storageSet(SESSION_KEY, sessionId);
@@ -312,7 +317,7 @@ var KLBotChatCore = (function () {
       input.focus();
     });
 
-    resetButton.addEventListener("click", function () {
+    function newConversation() {
       storageRemove(TRANSCRIPT_KEY);
       storageRemove(SESSION_KEY);
       messages = [];
@@ -322,8 +327,18 @@ var KLBotChatCore = (function () {
       waiting(false);
       confirmed = false;
       if (socket && socket.connected) socket.emit("session_request", { session_id: null });
+    }
+
+    resetButton.addEventListener("click", function () {
+      newConversation();
       input.focus();
     });
+
+    /* a page left open: after idleMinutes without a message the transcript is dropped, as
+       on the next page load (a shared computer: the next person does not see it) */
+    setInterval(function () {
+      if (messages.length && Date.now() - lastActivity > idleMs) newConversation();
+    }, Math.min(60000, idleMs));
 
     renderAll();
     if (!options.lazy) connect();
