@@ -606,9 +606,9 @@ def test_a_correction_is_applied_to_the_register_from_the_inbox(inbox, secret):
     ref = ticket(inbox, "correction", field="contact_person", new_value="Jon Fjell")
     c = login(inbox, secret)
     page = c.get(f"/requests/{ref}")
-    assert "Rett i registeret" in page.text
+    assert "Skriv inn den nye verdien" in page.text
     refused = c.post(f"/requests/{ref}/done", data={"csrf_token": csrf(page.text)})
-    assert refused.status_code == 400 and "Rett i registeret" in refused.text
+    assert refused.status_code == 400 and "Skriv inn den nye verdien" in refused.text
     assert status_of(inbox, ref) != "done"
     applied = c.post(f"/requests/{ref}/apply", data={"csrf_token": csrf(page.text)})
     assert applied.status_code == 303, applied.text
