@@ -130,6 +130,9 @@ def enrol(inbox: Inbox, email: str = EMAIL, role: str = "admin") -> str:
             },
         )
         secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', step.text).group(1)
+        # the key as a QR code too, drawn inline (no image fetched, nothing the CSP refuses)
+        assert "<svg" in step.text and "<img" not in step.text
+        assert step.headers["content-security-policy"].startswith("default-src 'self'")
         done = c.post(
             link.replace(inbox.url, ""),
             data={"csrf_token": csrf(step.text), "code": pyotp.TOTP(secret).now()},
