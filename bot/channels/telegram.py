@@ -38,7 +38,7 @@ from telegram import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels.guard import APOLOGY, guarded
+from bot.channels.guard import APOLOGY, APOLOGY_EN, guarded
 from bot.channels.rate_limit import get_limiter
 from bot.channels.support import OffSwitch, conversation_id, run_sync, secrets_equal, split_text
 from bot.config import Settings, load_settings
@@ -53,6 +53,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API limit for callback_data
 SHARE_PHONE = "Del telefonnummeret mitt"
+SHARE_PHONE_EN = "Share my phone number"
 COMMANDS = {"/start": "/greet", "/hjelp": "/help", "/help": "/help"}
 
 CONTACT_OFFER = (
@@ -73,10 +74,42 @@ CONTACT_FAILED = (
 )
 TEXT_ONLY = "Jeg kan dessverre bare lese tekstmeldinger. Skriv spørsmålet ditt, så hjelper jeg."
 
+# the same in English, for a Telegram user whose app is set to English (language_code)
+TEXTS = {
+    "nb": {
+        "share": SHARE_PHONE,
+        "offer": CONTACT_OFFER,
+        "thanks": CONTACT_THANKS,
+        "not_own": CONTACT_NOT_OWN,
+        "failed": CONTACT_FAILED,
+        "text_only": TEXT_ONLY,
+        "apology": APOLOGY,
+    },
+    "en": {
+        "share": SHARE_PHONE_EN,
+        "offer": "Would you like me to recognise your phone number, for instance to stop "
+        f"marketing by SMS? Tap «{SHARE_PHONE_EN}» below. It is up to you.",
+        "thanks": "Thank you! I now know this is your phone number, and I use it only when "
+        "you ask for something about it, such as stopping marketing by SMS.",
+        "not_own": f"I can only use your own phone number. Tap «{SHARE_PHONE_EN}» to share "
+        "the number of your Telegram account.",
+        "failed": "Sorry, I could not save your phone number just now. Please try again "
+        "later, or contact KL Miljøvarme on {phone} or {email}.",
+        "text_only": "Sorry, I can only read text messages. Write your question and I will help.",
+        "apology": APOLOGY_EN,
+    },
+}
 
-def _contact_keyboard() -> ReplyKeyboardMarkup:
+
+def language_of(user: Optional[Any]) -> str:
+    """English for a user whose Telegram app is in English; Norwegian otherwise."""
+    code = (getattr(user, "language_code", None) or "").lower()
+    return "en" if code.startswith("en") else "nb"
+
+
+def _contact_keyboard(lang: str = "nb") -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(SHARE_PHONE, request_contact=True)]],
+        [[KeyboardButton(TEXTS[lang]["share"], request_contact=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
@@ -275,7 +308,8 @@ class TelegramInput(InputChannel):
             )
             chat = update.effective_chat
             if chat is not None and chat.type == "private":
-                await self.bot.send_message(chat.id, APOLOGY)
+                lang = language_of(update.effective_user)
+                await self.bot.send_message(chat.id, TEXTS[lang]["apology"])
             return
         if not first_time:
             logger.info("Telegram update %s was handled before; ignored", update.update_id)
@@ -307,45 +341,47 @@ class TelegramInput(InputChannel):
         if message.contact is not None:
             await self.on_contact(message)
             return
+        lang = language_of(user)
         text = message.text
         if text is None:
-            await self.bot.send_message(message.chat.id, TEXT_ONLY)
+            await self.bot.send_message(message.chat.id, TEXTS[lang]["text_only"])
             return
         command = text.strip().split("@", 1)[0].split(" ", 1)[0].lower()
-        if command == "/telefon" or text.strip() == SHARE_PHONE:
+        if command in ("/telefon", "/phone") or text.strip() in (SHARE_PHONE, SHARE_PHONE_EN):
             await self.bot.send_message(
-                message.chat.id, CONTACT_OFFER, reply_markup=_contact_keyboard()
+                message.chat.id, TEXTS[lang]["offer"], reply_markup=_contact_keyboard(lang)
             )
             return
         await self.to_rasa(COMMANDS.get(command, text), user.id, message.chat.id, handle)
         if command == "/start":
             await self.bot.send_message(
-                message.chat.id, CONTACT_OFFER, reply_markup=_contact_keyboard()
+                message.chat.id, TEXTS[lang]["offer"], reply_markup=_contact_keyboard(lang)
             )
 
     async def on_contact(self, message: Message) -> None:
         contact = message.contact
         user = message.from_user
+        lang = language_of(user)
         if contact is None or user is None or contact.user_id != user.id:
             await self.bot.send_message(
-                message.chat.id, CONTACT_NOT_OWN, reply_markup=_contact_keyboard()
+                message.chat.id, TEXTS[lang]["not_own"], reply_markup=_contact_keyboard(lang)
             )
             return
         raw = contact.phone_number or ""
         phone = normalize_phone(raw if raw.startswith("+") else f"+{raw}")
         if phone is None:
-            await self.bot.send_message(message.chat.id, CONTACT_NOT_OWN)
+            await self.bot.send_message(message.chat.id, TEXTS[lang]["not_own"])
             return
         try:
             await run_sync(self._remember_phone, user.id, phone, self.conversation(user.id))
         except Exception as exc:  # noqa: BLE001
             logger.error("Could not remember a Telegram user's phone (%s)", type(exc).__name__)
-            failed = CONTACT_FAILED.format(phone=COMPANY_PHONE, email=COMPANY_EMAIL)
+            failed = TEXTS[lang]["failed"].format(phone=COMPANY_PHONE, email=COMPANY_EMAIL)
             await self.bot.send_message(message.chat.id, failed)
             return
         logger.info("Telegram user proved a phone number")
         await self.bot.send_message(
-            message.chat.id, CONTACT_THANKS, reply_markup=ReplyKeyboardRemove()
+            message.chat.id, TEXTS[lang]["thanks"], reply_markup=ReplyKeyboardRemove()
         )
 
     async def to_rasa(

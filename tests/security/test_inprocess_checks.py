@@ -255,3 +255,36 @@ def test_a_page_of_another_site_cannot_open_the_chat_socket(register, monkeypatc
         assert evil.status_code == 400, (evil.status_code, evil.text[:200])
         own = httpx.get(handshake, headers={"Origin": "https://www.miljovarme.example"})
         assert own.status_code == 200 and '"sid"' in own.text, (own.status_code, own.text[:200])
+
+
+# --- Telegram: the channel's own texts in the user's language ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "language_code, words, button",
+    [("en", "recognise your phone number", "Share my phone number"),
+     ("nb", "kjenne igjen telefonnummeret", "Del telefonnummeret mitt")],
+)  # fmt: skip
+def test_telegram_speaks_the_users_language_in_its_own_texts(
+    register, monkeypatch, language_code, words, button
+):
+    fake = FakeTelegram().start()
+    monkeypatch.setenv("TELEGRAM_API_URL", fake.url)
+    chat = 5150 if language_code == "en" else 5151
+    sender = user(chat, first_name="Ann", language_code=language_code)
+    try:
+        with serve(telegram_app([])) as url:
+            headers = {SECRET_HEADER: TELEGRAM_SECRET}
+            for update in (message_update(sender, "/telefon"), message_update(sender)):
+                answer = httpx.post(
+                    url + "/webhooks/telegram/webhook", json=update, headers=headers
+                )
+                assert answer.status_code == 200
+            sent = fake.wait_for("sendMessage", count=2, chat_id=chat, timeout=20)
+    finally:
+        fake.stop()
+    offer, text_only = sent[0].params, sent[1].params
+    assert words in offer["text"]
+    assert offer["reply_markup"]["keyboard"][0][0]["text"] == button
+    english = "only read text messages" in text_only["text"]
+    assert english == (language_code == "en"), text_only["text"]
