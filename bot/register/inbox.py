@@ -482,6 +482,7 @@ class CustomerView:
     consents: List[Any]
     requests: List[PrivacyRequest]
     suppressed: List[str]
+    marks: List[Any] = field(default_factory=list)  # restrictions and objections in force
 
 
 def look_up_customer(s: Session, query: str, *, actor: str) -> Optional[CustomerView]:
@@ -515,8 +516,16 @@ def look_up_customer(s: Session, query: str, *, actor: str) -> Optional[Customer
     suppressed = [
         c for c in CHANNELS if consent.is_suppressed(s, c, registered_address(customer, c))
     ]
+    from bot.register.casework import active_marks
+
     audit.record(s, actor=actor, action="view", entity="customer", entity_id=customer.id)
-    return CustomerView(customer=customer, consents=events, requests=tickets, suppressed=suppressed)
+    return CustomerView(
+        customer=customer,
+        consents=events,
+        requests=tickets,
+        suppressed=suppressed,
+        marks=active_marks(s, customer.id),
+    )
 
 
 def suppressions_csv(s: Session, *, actor: str) -> str:

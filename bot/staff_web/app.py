@@ -118,6 +118,7 @@ def _env() -> Environment:
     env.globals["DETAIL_LABEL"] = inbox.DETAIL_LABEL
     env.globals["KIND_TEXT"] = wording.KIND_TEXT
     env.globals["STATUS_LABEL"] = inbox.STATUS_LABEL
+    env.globals["PURPOSE_LABEL"] = {k: v[0] for k, v in wording.PURPOSE_TEXT.items()}
     env.globals["REJECTION_CATEGORIES"] = wording.REJECTION_CATEGORIES
     return env
 
@@ -686,6 +687,25 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
         query = (ctx.request.args.get("q") or "")[:200]
         view = inbox.look_up_customer(ctx.s, query, actor=ctx.actor) if query else None
         return render(ctx, "customer.html", q=query, view=view)
+
+    @route("/customers/<number>/lift-mark", methods=("POST",))
+    def lift_mark_post(ctx: Ctx, number: str) -> HTTPResponse:
+        """The CLI's `klbot customers lift-mark`: only with the decision's reason."""
+        covers = (ctx.request.form.getlist("covers") if ctx.request.form else None) or []
+        try:
+            casework.lift_mark(
+                ctx.s, number, covers=covers, actor=ctx.actor, reason=ctx.form("reason")
+            )
+        except (RequestError, LookupError) as exc:
+            ctx.s.rollback()
+            text = (
+                "Skriv beslutningen som begrunnelse (minst tre tegn)."
+                if "reason" in str(exc)
+                else "Kunden har ikke et slikt merke."
+            )
+            view = inbox.look_up_customer(ctx.s, number, actor=ctx.actor)
+            return render(ctx, "customer.html", code=400, q=number, view=view, error=text)
+        return response.redirect(f"/customers?q={quote(number)}", status=303)
 
     @route("/suppressions.csv")
     def suppressions(ctx: Ctx) -> HTTPResponse:

@@ -658,3 +658,31 @@ def test_an_extension_is_once_and_the_customer_is_told_why(inbox, secret):
         told = [m for m in s.query(OutboxMessage) if ref in m.body and "Ny frist" in m.body]
     assert len(told) == 1 and "Mange systemer å sjekke" in told[0].body  # once, not twice
     c.close()
+
+
+def test_a_mark_shows_on_the_customer_and_is_lifted_only_with_a_decision(inbox, secret):
+    from bot.register.casework import is_marked
+    from bot.register.lookup import get_by_number
+
+    ref = ticket(inbox, "objection")
+    c = login(inbox, secret)
+    page = c.get(f"/requests/{ref}")
+    marked = c.post(
+        f"/requests/{ref}/mark", data={"csrf_token": csrf(page.text), "covers": "analyses"}
+    )
+    assert marked.status_code == 303, marked.text
+    customer = c.get("/customers", params={"q": "10002"})
+    assert "protest: analyser" in customer.text, customer.text
+    token = csrf(customer.text)
+    bare = c.post("/customers/10002/lift-mark", data={"csrf_token": token, "covers": "analyses"})
+    assert bare.status_code == 400 and "beslutningen" in bare.text.lower()
+    with session_scope(inbox.db) as s:
+        assert is_marked(s, get_by_number(s, "10002").id, "analyses")
+    lifted = c.post(
+        "/customers/10002/lift-mark",
+        data={"csrf_token": token, "covers": "analyses", "reason": "Kunden trakk protesten"},
+    )
+    assert lifted.status_code == 303
+    with session_scope(inbox.db) as s:
+        assert not is_marked(s, get_by_number(s, "10002").id, "analyses")
+    c.close()
