@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -166,6 +166,16 @@ def more_for(key: str, responses: Dict[str, Any]) -> Optional[str]:
     return overview if overview in responses else None
 
 
+def marketing_stop_asked(parse: Dict[str, Any]) -> List[str]:
+    """The channels a marketing question asks to stop (a wish put as a question), or []."""
+    from bot.nlp.marketing_scope import _asks_to_stop, channels_asked
+
+    text = parse.get("text") or ""
+    if not _asks_to_stop(text):
+        return []
+    return channels_asked(text)
+
+
 def _responses(domain: DomainDict) -> Dict[str, Any]:
     return domain.get("responses") or {}
 
@@ -196,6 +206,16 @@ class ActionAnswerQuestion(Action):
         events: List[EventType] = [SlotSet("answer_key", key)]
         if _in_form(tracker):
             return events + [SlotSet("answer_offer", "none"), SlotSet("offered_request", None)]
+        stop = marketing_stop_asked(parse)
+        if intent == "ask_marketing" and stop:
+            # «Kan dere stoppe reklame på e-post men fortsette å sende brev?»: answered, and
+            # the opt-out of exactly those channels starts (the form asks for the address)
+            return events + [
+                SlotSet("answer_offer", "none"),
+                SlotSet("offered_request", None),
+                SlotSet("marketing_channel", stop),
+                FollowupAction("opt_out_form"),
+            ]
         offer, kind, request = offer_for(key, responses)
         if intent in REQUEST_ANSWERS:
             # «hvordan sletter jeg ...?»: the erasure it asked about is offered, not started

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # staff: where alerts and reminders go
     staff_email: Optional[str] = Field(None, env="KLBOT_STAFF_EMAIL")
     staff_phone: Optional[str] = Field(None, env="KLBOT_STAFF_PHONE")
+    # at most one staff alert per this many seconds; the rest of the window is one counted
+    # message (bot.register.staff); 0 sends every alert at once (tests that count alerts)
+    staff_alert_every_seconds: int = Field(300, env="KLBOT_STAFF_ALERT_EVERY")
     # the staff inbox (bot.staff_web): its address in links, and the key of its login forms'
     # CSRF tokens (a fresh random one per process when unset)
     staff_url: str = Field(default_factory=default_staff_url, env="KLBOT_STAFF_URL")

@@ -35,7 +35,13 @@ from bot.register.sql import serialize_on
 logger = logging.getLogger(__name__)
 
 REMIND_WITHIN = timedelta(days=7)
-ALERT_EVERY = timedelta(minutes=5)
+ALERT_EVERY = timedelta(minutes=5)  # the default of KLBOT_STAFF_ALERT_EVERY
+
+
+def alert_every() -> timedelta:
+    return timedelta(seconds=max(0, get_settings().staff_alert_every_seconds))
+
+
 ALERT = "staff_alert"  # the outbox purpose of an alert sent at once
 ALERT_BATCH = "staff_alert_batch"  # ... and of the one that counts the rest of the window
 DIGEST_MAX_LINES = {"email": 20, "sms": 3}  # by SMS: the counts, the nearest three, the command
@@ -84,6 +90,9 @@ def alert_new_ticket(s: Session, request: PrivacyRequest) -> bool:
 def _batched(s: Session, target: Tuple[str, str], body: str) -> OutboxMessage:
     """At most one staff message per ``ALERT_EVERY``: ``body`` at once when none went out
     in the window, else the window's one batch message, (re)counted."""
+    every = alert_every()
+    if not every:
+        return record_notification(s, channel=target[0], to=target[1], body=body, purpose=ALERT)
     serialize_on(s, "klbot:staff-alert")
     now = utcnow()
     first = s.execute(
@@ -91,7 +100,7 @@ def _batched(s: Session, target: Tuple[str, str], body: str) -> OutboxMessage:
         .where(
             OutboxMessage.purpose == ALERT,
             OutboxMessage.to == target[1],
-            OutboxMessage.created_at >= now - ALERT_EVERY,
+            OutboxMessage.created_at >= now - every,
         )
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .limit(1)
@@ -124,7 +133,7 @@ def _batched(s: Session, target: Tuple[str, str], body: str) -> OutboxMessage:
         s.flush()
         return batch
     batch = record_notification(s, channel=target[0], to=target[1], body=text, purpose=ALERT_BATCH)
-    batch.next_attempt_at = _aware(since) + ALERT_EVERY  # held to the end of the window
+    batch.next_attempt_at = _aware(since) + every  # held to the end of the window
     s.flush()
     return batch
 
@@ -141,9 +150,10 @@ def batch_body(tickets: int, locks: int = 0) -> str:
     if locks:
         parts.append(f"{locks} kontaktpunkt sperret etter for mange feil koder")
     what = " og ".join(parts) or "nye hendelser"
+    minutes = max(1, int(alert_every().total_seconds() // 60))
     return (
-        f"Samlet varsel: {what} de siste {int(ALERT_EVERY.total_seconds() // 60)} minuttene "
-        "(samlet i én melding). Se: klbot requests list --open"
+        f"Samlet varsel: {what} de siste {minutes} minuttene "
+        f"(samlet i én melding). Se sakene: {get_settings().staff_url}/"
     )
 
 

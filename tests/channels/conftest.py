@@ -76,6 +76,9 @@ def channels(tmp_path_factory, fake_telegram) -> RunningAssistant:
             "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
             "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
             "TELEGRAM_API_URL": fake_telegram.url,
+            # every alert at once: these tests count one alert per ticket (batching is
+            # tested on its own, tests/security/test_verified_ticket.py)
+            "KLBOT_STAFF_ALERT_EVERY": "0",
         },
     )
     klbot(running.env, "customers", "import", str(ROOT / "demo" / "customers.csv"))

@@ -22,10 +22,13 @@ def test_action_server_down_gives_an_apology_with_contact_details(tmp_path):
         actions.wait(timeout=20)
         replies = " ".join(assistant.texts("fault-actions-1", "jeg vil slette alle dataene mine"))
         assert CONTACT in replies and "Beklager" in replies, replies
-        # and the policy answers, which need no action server, still work
-        assert "3 måneder" in " ".join(
+        # the specific policy answers are chosen by an action (actions/answers.py): without
+        # the action server a policy question gets the same apology with contact details,
+        # never silence or an error
+        policy = " ".join(
             assistant.texts("fault-actions-2", "hvor lenge lagrer dere opplysningene?")
         )
+        assert CONTACT in policy and "Beklager" in policy, policy
     finally:
         assistant.stop()
 
