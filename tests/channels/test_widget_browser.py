@@ -25,6 +25,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 QUESTION = "Hvor lenge lagrer dere opplysningene mine?"
 GREEN = "rgb(31, 93, 58)"  # the chat's own colour (#1f5d3a)
 
+FRAME = "klbot-widget iframe"
+
+
+def chat_frame(page):
+    """The chat inside the widget's frame (on the assistant's origin)."""
+    return page.frame_locator(FRAME)
+
+
 SHADOW_FOCUS = (
     "(() => { const h = document.querySelector('klbot-widget'); "
     "const a = h && h.shadowRoot.activeElement; "
