@@ -29,7 +29,7 @@ from tests.channels.test_widget_browser import chat_frame, site  # noqa: F401 - 
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 
-SECRET_QUESTION = "Jeg heter Kari Nordmann og vil slette alt om meg"
+PRIVATE_QUESTION = "Jeg heter Kari Nordmann og vil slette alt om meg"
 
 # what a script on the host page can reach: every storage, cookie, the widget's DOM and frame
 HOST_SNOOP = """() => {
@@ -55,7 +55,7 @@ def test_a_script_on_the_host_page_cannot_read_the_transcript_or_session_id(site
         page.locator("klbot-widget .launcher").click()
         chat = chat_frame(page)
         expect(chat.locator(".msg-bot").first).to_be_visible(timeout=ANSWER_TIMEOUT)
-        chat.locator("#klbot-input").fill(SECRET_QUESTION)
+        chat.locator("#klbot-input").fill(PRIVATE_QUESTION)
         chat.locator("#klbot-input").press("Enter")
         expect(chat.locator(".msg-bot")).not_to_have_count(1, timeout=ANSWER_TIMEOUT)
         # control: the frame (the assistant's origin) does keep the conversation
