@@ -33,6 +33,14 @@ def chat_frame(page):
     return page.frame_locator(FRAME)
 
 
+def widget_frame(page):
+    """The widget's frame (a Playwright Frame), once its page has loaded."""
+    expect(chat_frame(page).locator("#klbot-log")).to_be_attached()
+    frame = next(f for f in page.frames if "/webhooks/webchat/frame" in f.url)
+    frame.wait_for_load_state("load")
+    return frame
+
+
 def in_frame(page, script: str, arg=None):
     """Run ``script`` (a function of one argument) in the widget's frame."""
     return chat_frame(page).locator("body").evaluate(f"(_, arg) => ({script})(arg)", arg)

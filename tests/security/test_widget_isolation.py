@@ -25,7 +25,11 @@ import socketio
 from playwright.sync_api import expect
 
 from tests.channels.conftest import ANSWER_TIMEOUT, browser  # noqa: F401 - fixture
-from tests.channels.test_widget_browser import chat_frame, site  # noqa: F401 - fixture
+from tests.channels.test_widget_browser import (  # noqa: F401 - fixture
+    chat_frame,
+    site,
+    widget_frame,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 
@@ -134,8 +138,7 @@ def test_postmessage_claiming_another_origin_does_not_open_the_frame(site, brows
     try:
         page.goto(site["allowed"] + "/index.html")
         expect(page.locator("klbot-widget .launcher")).to_be_visible()
-        frame = next(f for f in page.frames if "/webhooks/webchat/frame" in f.url)
-        frame.wait_for_function("document.readyState === 'complete'")
+        frame = widget_frame(page)
         forge = (
             "origin => window.dispatchEvent(new MessageEvent('message',"
             " {data: {klbot: 'open', focus: true}, origin: origin, source: window.parent}))"

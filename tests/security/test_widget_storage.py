@@ -13,7 +13,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.channels.conftest import browser  # noqa: F401 - fixture
-from tests.channels.test_widget_browser import chat_frame, in_frame, site  # noqa: F401
+from tests.channels.test_widget_browser import (  # noqa: F401
+    chat_frame,
+    in_frame,
+    site,
+    widget_frame,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 
@@ -38,9 +43,7 @@ def test_a_stale_transcript_is_dropped_from_the_sites_storage(site, browser):  #
         page.reload()
         expect(page.locator("klbot-widget .launcher")).to_be_visible()
         chat = chat_frame(page)
-        expect(chat.locator("#klbot-log")).to_be_attached()
-        frame = next(f for f in page.frames if "/webhooks/webchat/frame" in f.url)
-        frame.wait_for_load_state("load")  # the chat core has run
+        frame = widget_frame(page)  # loaded: the chat core has run
         stored = (
             "() => [localStorage.getItem('klbot.transcript'),"
             " localStorage.getItem('klbot.session_id')]"
