@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     public_url: str = Field(default_factory=default_public_url, env="KLBOT_PUBLIC_URL")
     api_token: Optional[str] = Field(None, env="KLBOT_API_TOKEN")
     action_token: Optional[str] = Field(None, env="KLBOT_ACTION_TOKEN")
+    # the key that signs the web chat's socket.io session ids (bot.channels.socketio); unset:
+    # derived from KLBOT_ACTION_TOKEN (the same on every instance), else a fixed development key
+    web_session_secret: Optional[str] = Field(None, env="KLBOT_WEB_SESSION_SECRET")
     web_origins: List[str] = Field(default_factory=list, env="KLBOT_WEB_ORIGINS")
     rate_limits: str = Field("on", env="KLBOT_RATE_LIMITS")
     rate_limit_storage_url: Optional[str] = Field(None, env="KLBOT_RATE_LIMIT_STORAGE_URL")
@@ -140,6 +143,7 @@ class Settings(BaseSettings):
         """What an operator may see: which settings are set, never a secret's value."""
         secret = {"api_token", "action_token", "twilio_auth_token", "smtp_password"}
         secret |= {"telegram_bot_token", "telegram_webhook_secret", "staff_secret"}
+        secret |= {"web_session_secret"}
         return {k: ("set" if v else "unset") if k in secret else v for k, v in self}
 
 

@@ -4,8 +4,12 @@ Differences from ``rasa.core.channels.socketio.SocketIOInput``:
 - the turn is wrapped by ``guarded`` (empty/huge messages, apology when nothing was said);
 - metadata is always ``{"channel": "socketio"}``: a browser can send anything, and nothing it
   sends may pose as a channel proof such as ``verified_phone``;
-- session ids are only accepted in the shape this server hands out (32 hex digits), so a
-  browser cannot attach itself to a conversation of another channel by naming its id;
+- session ids are issued by this server and signed: the browser keeps ``<id>.<signature>``
+  (an HMAC of the 32-hex conversation id with ``web_session_key``), and a session request
+  naming anything else (a client-chosen 32-hex id, another channel's id, a forged
+  signature) gets a new conversation. So a browser cannot attach itself to another
+  conversation by naming its id, nor plant an id of its choosing on someone else's browser
+  (session fixation);
 - the socket joins its session's room with ``await sio.enter_room(...)``: python-socketio
   5.10+ made ``enter_room`` a coroutine and Rasa 3.6 calls it without ``await``, so with
   ``session_persistence`` the socket never joined the room and got no replies at all;
@@ -22,10 +26,13 @@ Differences from ``rasa.core.channels.socketio.SocketIOInput``:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import inspect
 import logging
 import re
-import uuid
+import secrets
+from functools import lru_cache
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 import rasa.core.channels.channel
@@ -45,14 +52,54 @@ from bot.channels.rate_limit import (
     get_limiter,
     rate_limited_reply,
 )
+from bot.config import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
-SESSION_ID = re.compile(r"[0-9a-f]{32}")
+SESSION_TOKEN = re.compile(r"([0-9a-f]{32})\.([0-9a-f]{32})")
+DEVELOPMENT_KEY = "klbot-development-web-session"
 
 
-def valid_session_id(value: object) -> bool:
-    return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
+@lru_cache(maxsize=4)
+def _key(secret: Optional[str], action_token: Optional[str], development: bool) -> bytes:
+    if secret:
+        return secret.encode("utf-8")
+    if action_token:  # shared by every instance (and the action server) of one deployment
+        return hmac.new(action_token.encode(), b"klbot web session", hashlib.sha256).digest()
+    if development:
+        return DEVELOPMENT_KEY.encode()
+    logger.warning(
+        "KLBOT_WEB_SESSION_SECRET and KLBOT_ACTION_TOKEN are unset: web chat sessions are "
+        "signed with a key of this process only (they end when it restarts)"
+    )
+    return secrets.token_bytes(32)
+
+
+def web_session_key(settings: Optional[Settings] = None) -> bytes:
+    """The key that signs web session ids: ``KLBOT_WEB_SESSION_SECRET``; unset, one derived
+    from ``KLBOT_ACTION_TOKEN`` (the same on every instance); neither, in development a fixed
+    key, in production one per process (with a warning)."""
+    settings = settings or get_settings()
+    return _key(settings.web_session_secret, settings.action_token, settings.is_development)
+
+
+def _signature(session_id: str, key: bytes) -> str:
+    return hmac.new(key, b"socketio:" + session_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def issue_session(key: Optional[bytes] = None) -> str:
+    """A new conversation's token for the browser: ``<32-hex id>.<signature>``."""
+    session_id = secrets.token_hex(16)
+    return f"{session_id}.{_signature(session_id, key or web_session_key())}"
+
+
+def session_of(token: object, key: Optional[bytes] = None) -> Optional[str]:
+    """The conversation id of a token this server issued, or None (forged, chosen, other)."""
+    match = SESSION_TOKEN.fullmatch(token) if isinstance(token, str) else None
+    if match is None:
+        return None
+    expected = _signature(match.group(1), key or web_session_key())
+    return match.group(1) if hmac.compare_digest(match.group(2), expected) else None
 
 
 async def _maybe_await(result: Any) -> None:
@@ -100,16 +147,19 @@ class GuardedSocketIOInput(SocketIOInput):
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: str, data: Any = None) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = requested if valid_session_id(requested) else uuid.uuid4().hex
+            session_id = session_of(requested)
+            token = requested if session_id else issue_session()
+            session_id = session_id or token.split(".", 1)[0]
             session = await sio.get_session(sid, namespace=namespace)
             previous = session.get("session_id")
             session["session_id"] = session_id
+            session["token"] = token
             await sio.save_session(sid, session, namespace=namespace)
             if self.session_persistence:
                 if previous and previous != session_id:  # "new conversation" in the page
                     await _maybe_await(sio.leave_room(sid, previous, namespace=namespace))
                 await _maybe_await(sio.enter_room(sid, session_id, namespace=namespace))
-            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            await sio.emit("session_confirm", token, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any = None) -> None:
@@ -118,7 +168,8 @@ class GuardedSocketIOInput(SocketIOInput):
             session = await sio.get_session(sid, namespace=namespace)
             if self.session_persistence:
                 sender_id = session.get("session_id")
-                if not sender_id or data.get("session_id") not in (None, sender_id):
+                named = data.get("session_id")
+                if not sender_id or named not in (None, sender_id, session.get("token")):
                     logger.warning("socket.io message without a matching session; ignored")
                     return
             else:

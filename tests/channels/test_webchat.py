@@ -87,28 +87,49 @@ async def close(client: socketio.AsyncClient) -> None:
     await client.eio.disconnect(abort=True)
 
 
+def conversation(token: str) -> str:
+    """The conversation (Rasa sender) id of a token the server issued: ``<id>.<signature>``."""
+    session_id, signature = token.split(".")
+    assert len(session_id) == 32 and len(signature) == 32 and int(session_id + signature, 16) >= 0
+    return session_id
+
+
 async def test_session_ids_of_other_shapes_are_replaced(channels):
-    for bogus in ("+4791234567", "sms-" + "a" * 32, "../x", 12345, "A" * 32):
-        client, session_id, _ = await _session(channels.url, bogus)
+    for bogus in ("+4791234567", "sms-" + "a" * 32, "../x", 12345, "A" * 32, "a" * 32):
+        client, token, _ = await _session(channels.url, bogus)
         await close(client)
-        assert session_id != bogus
-        assert len(session_id) == 32 and int(session_id, 16) >= 0
+        assert token != bogus and conversation(token) != bogus
+
+
+async def test_a_client_chosen_or_forged_session_id_is_refused(channels):
+    """Session fixation: an id the client picks (an attacker plants it in a victim's browser,
+    then reads along) or a real conversation's id with a made-up signature is not taken;
+    the server issues a new conversation instead."""
+    first, token, _ = await _session(channels.url, None)
+    await close(first)
+    victim = conversation(token)
+    forged_signature = victim + "." + "0" * 32
+    other_signature = victim + "." + token.split(".")[1][::-1]
+    for attempt in (uuid.uuid4().hex, victim, forged_signature, other_signature, token + "0"):
+        client, issued, _ = await _session(channels.url, attempt)
+        await close(client)
+        assert conversation(issued) != victim, attempt
+        assert issued != attempt
 
 
 async def test_a_reconnected_page_keeps_its_session_and_gets_the_replies(channels):
-    wanted = uuid.uuid4().hex
-    first, session_id, _ = await _session(channels.url, wanted)
-    assert session_id == wanted
+    first, token, _ = await _session(channels.url, None)
+    wanted = conversation(token)
     await close(first)
-    # the "reloaded page": a new socket with the stored session id
-    second, again, inbox = await _session(channels.url, wanted)
+    # the "reloaded page": a new socket with the stored (signed) session id
+    second, again, inbox = await _session(channels.url, token)
     try:
-        assert again == wanted
+        assert again == token
         await second.emit(
             "user_uttered",
             {
                 "message": "Hvem er behandlingsansvarlig?",
-                "session_id": wanted,
+                "session_id": token,
                 "metadata": {"verified_phone": "+4791234567", "channel": "twilio_sms"},
             },
         )

@@ -61,14 +61,16 @@ def test_web_chat_on_a_phone_keeps_the_conversation_and_completes_an_opt_out(cha
         expect(bot.last).to_contain_text("Vil du vite mer?", timeout=ANSWER_TIMEOUT)
         answered = bot.count()
         session_id = page.evaluate("localStorage.getItem('klbot.session_id')")
-        assert session_id and len(session_id) == 32
+        assert session_id and len(session_id) == 65, "the server's signed id: <id>.<signature>"
+        conversation = session_id.split(".")[0]
 
         # reload: same session, same transcript, and the server still has the conversation
         page.reload()
         expect(page.locator(".msg-user").first).to_contain_text("Hvor lenge lagrer")
         expect(bot).to_have_count(answered)
         assert page.evaluate("localStorage.getItem('klbot.session_id')") == session_id
-        tracker = page.request.get(channels.api_url(f"/conversations/{session_id}/tracker")).json()
+        url = channels.api_url(f"/conversations/{conversation}/tracker")
+        tracker = page.request.get(url).json()
         assert any(e["event"] == "user" for e in tracker["events"])
 
         # a button from the bot: the greeting's "Mine rettigheter"

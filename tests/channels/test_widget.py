@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bot.channels.origins import DEMO_ORIGINS, allowed_origins, origin_allowed
-from bot.channels.webchat import STATIC_DIR, WebChatInput
+from bot.channels.webchat import STATIC_DIR, WebChatInput, frame_csp
 from bot.channels.webchat.demo import host_csp, make_server, serve_in_thread
 from bot.config import load_settings
 from tests.support.servers import free_port
@@ -94,21 +94,41 @@ def test_in_development_the_servers_own_page_on_loopback_is_allowed(settings_for
 def test_the_widget_bundle_keeps_to_itself():
     js = WebChatInput().widget_js("/webhooks/webchat")
     assert js.startswith("/* KL Miljøvarme") and js.rstrip().endswith("})();")
-    assert "sourceMappingURL" not in js
-    # the socket.io client exports to the closure's `module`, not to window.io
-    assert "var module = { exports: {} }" in js and "var io = module.exports;" in js
-    assert (STATIC_DIR / "chat-core.js").read_text(encoding="utf-8") in js, "one chat core"
+    # the chat is in the frame: no socket.io client, no chat core, no storage of the site's
+    assert "Socket.IO" not in js and "KLBotChatCore" not in js
+    assert "localStorage" not in js, "nothing of the conversation in the site's storage"
+    assert "/frame?" in js and "postMessage(message, origin)" in js
     globals_set = set(re.findall(r"window\.([A-Za-z_$][\w$]*)\s*=(?!=)", js))
     assert globals_set == {"KLBotWidget"}, globals_set
-    assert "innerHTML" not in js.split("var KLBOT_SERVER")[1], "no HTML from strings"
-    assert '"retentionDays": ' in js and '"socketPath": "/socket.io"' in js
+    assert "innerHTML" not in js, "no HTML from strings"
+    assert "'*'" not in js and '"*"' not in js, "no message to any origin"
 
 
-def test_the_page_and_the_widget_share_the_chat_core():
+def test_the_page_and_the_widgets_frame_share_the_chat_core():
     page = (STATIC_DIR.parent / "page.html").read_text(encoding="utf-8")
     assert page.index("static/chat-core.js") < page.index("static/chat.js")
-    chat = (STATIC_DIR / "chat.js").read_text(encoding="utf-8")
-    assert "KLBotChatCore.start(" in chat and "socket.emit" not in chat
+    frame = (STATIC_DIR.parent / "frame.html").read_text(encoding="utf-8")
+    assert frame.index("static/chat-core.js") < frame.index("static/frame.js")
+    for script in ("chat.js", "frame.js"):
+        code = (STATIC_DIR / script).read_text(encoding="utf-8")
+        assert "KLBotChatCore.start(" in code and "socket.emit" not in code
+    frame_js = (STATIC_DIR / "frame.js").read_text(encoding="utf-8")
+    assert "postMessage({ klbot: type }, parentOrigin)" in frame_js
+    assert "event.origin !== parentOrigin" in frame_js
+
+
+def test_the_frame_page_names_its_one_host_and_escapes_what_it_is_given():
+    channel = WebChatInput()
+    page = channel.frame_html(
+        "/webhooks/webchat", SITE, "en", greeting='"><script>alert(1)</script>'
+    )
+    assert f'data-parent-origin="{SITE}"' in page and 'lang="en"' in page
+    assert "<script>alert" not in page and "&quot;&gt;&lt;script&gt;" in page
+    assert "Privacy assistant" in page and "90 days" in page
+    assert 'lang="nb"' in channel.frame_html("/webhooks/webchat", SITE, "xx")
+    csp = frame_csp(SITE)
+    assert f"frame-ancestors {SITE}" in csp and "'none'; script-src 'self'" in csp
+    assert "frame-ancestors 'none'" not in csp
 
 
 def test_the_demo_site_serves_its_pages_with_the_recommended_csp():
@@ -127,7 +147,8 @@ def test_the_demo_site_serves_its_pages_with_the_recommended_csp():
             assert response.headers["content-security-policy"] == host_csp(assistant)
         csp = host_csp(assistant)
         assert f"script-src 'self' {assistant}" in csp
-        assert f"connect-src 'self' {assistant} ws://127.0.0.1:5005" in csp
+        assert f"connect-src 'self' {assistant};" in csp and "ws:" not in csp
+        assert f"frame-src {assistant};" in csp
         assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
         assert httpx.get(base + "/", timeout=10).status_code == 200
         for missing in ("/../demo.py", "/nope.html", "/%2e%2e/demo.py"):
@@ -135,4 +156,4 @@ def test_the_demo_site_serves_its_pages_with_the_recommended_csp():
     finally:
         server.shutdown()
         server.server_close()
-    assert host_csp("https://assistant.example").count("wss://assistant.example") == 1
+    assert "wss:" not in host_csp("https://assistant.example"), "the frame connects, not the page"

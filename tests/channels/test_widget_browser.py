@@ -25,6 +25,38 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 QUESTION = "Hvor lenge lagrer dere opplysningene mine?"
 GREEN = "rgb(31, 93, 58)"  # the chat's own colour (#1f5d3a)
 
+FRAME = "klbot-widget iframe"
+
+
+def chat_frame(page):
+    """The chat inside the widget's frame (on the assistant's origin)."""
+    return page.frame_locator(FRAME)
+
+
+def widget_frame(page):
+    """The widget's frame (a Playwright Frame), once its page has loaded."""
+    expect(chat_frame(page).locator("#klbot-log")).to_be_attached()
+    frame = next(f for f in page.frames if "/webhooks/webchat/frame" in f.url)
+    frame.wait_for_load_state("load")
+    return frame
+
+
+def in_frame(page, script: str, arg=None):
+    """Run ``script`` (a function of one argument) in the widget's frame."""
+    return chat_frame(page).locator("body").evaluate(f"(_, arg) => ({script})(arg)", arg)
+
+
+FRAME_STORAGE = "() => localStorage.getItem('klbot.session_id')"
+
+
+def focused(page):
+    """The id of the focused element: in the shadow root, or inside the widget's frame."""
+    where = page.evaluate(SHADOW_FOCUS)
+    if where == "klbot-frame":
+        return in_frame(page, "() => document.activeElement ? document.activeElement.id : null")
+    return where
+
+
 SHADOW_FOCUS = (
     "(() => { const h = document.querySelector('klbot-widget'); "
     "const a = h && h.shadowRoot.activeElement; "
@@ -101,37 +133,41 @@ def test_a_customer_asks_on_one_page_and_continues_on_the_next(site, browser):
         panel = page.locator("klbot-widget .panel")
         expect(panel).to_be_hidden()
         # nothing is connected (no socket) until the customer opens the chat
-        assert page.evaluate("localStorage.getItem('klbot.session_id')") is None
+        assert in_frame(page, FRAME_STORAGE) is None
+        chat = chat_frame(page)
+        expect(chat.locator(".msg")).to_have_count(0)
 
         launcher.click()
         expect(panel).to_be_visible()
         expect(launcher).to_have_attribute("aria-expanded", "true")
-        assert page.evaluate(SHADOW_FOCUS) == "klbot-input", "focus goes to the message field"
+        expect(chat.locator("#klbot-input")).to_be_focused()
+        assert focused(page) == "klbot-input", "focus goes to the message field"
 
         # the privacy notice, before the first message: what is kept, how long, the policy
-        notice = page.locator("klbot-widget #klbot-privacy")
+        notice = chat.locator("#klbot-privacy")
         expect(notice).to_be_visible()
         expect(notice).to_contain_text("90 dager")
         expect(notice).to_contain_text("Ny samtale")
-        link = page.locator("klbot-widget #klbot-policy-link")
+        link = chat.locator("#klbot-policy-link")
         href = link.get_attribute("href")
-        assert href == site["assistant"].url + "/webhooks/webchat/personvern"
-        policy = page.request.get(href)
+        assert href == "/webhooks/webchat/personvern"  # the frame's own origin
+        policy = page.request.get(site["assistant"].url + href)
         assert policy.ok and "Hvilke personopplysninger" in policy.text()
 
-        bot = page.locator("klbot-widget .msg-bot .bubble")
+        bot = chat_frame(page).locator(".msg-bot .bubble")
         expect(bot.first).to_contain_text("personvernassistenten", timeout=ANSWER_TIMEOUT)
-        page.locator("klbot-widget #klbot-input").fill(QUESTION)
-        page.locator("klbot-widget #klbot-input").press("Enter")
-        expect(page.locator("klbot-widget .msg-user").last).to_contain_text("Hvor lenge lagrer")
+        chat_frame(page).locator("#klbot-input").fill(QUESTION)
+        chat_frame(page).locator("#klbot-input").press("Enter")
+        expect(chat_frame(page).locator(".msg-user").last).to_contain_text("Hvor lenge lagrer")
         # the answer, then its offer («Vil du vite mer?») as a message of its own
         answered = bot.filter(has_text="lagres")
         expect(answered).to_have_count(1, timeout=ANSWER_TIMEOUT)
         expect(bot.last).to_contain_text("Vil du vite mer?", timeout=ANSWER_TIMEOUT)
         answer = answered.inner_text()
         shown = bot.count()
-        session_id = page.evaluate("localStorage.getItem('klbot.session_id')")
-        assert session_id and len(session_id) == 32
+        session_id = in_frame(page, FRAME_STORAGE)
+        assert session_id and len(session_id) == 65
+        conversation = session_id.split(".")[0]
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "widget-desktop.png"))
 
@@ -140,18 +176,18 @@ def test_a_customer_asks_on_one_page_and_continues_on_the_next(site, browser):
         page.wait_for_url("**/kundeservice.html")
         expect(page.locator("h1")).to_have_text("Kundeservice")
         expect(panel).to_be_visible()
-        expect(page.locator("klbot-widget .msg-user").first).to_contain_text("Hvor lenge lagrer")
+        expect(chat_frame(page).locator(".msg-user").first).to_contain_text("Hvor lenge lagrer")
         expect(bot).to_have_count(shown)
         expect(answered).to_have_text(answer)
-        assert page.evaluate("localStorage.getItem('klbot.session_id')") == session_id
+        assert in_frame(page, FRAME_STORAGE) == session_id
 
         # ... and goes on, in the same conversation on the server
-        page.locator("klbot-widget #klbot-input").fill("Hvem er behandlingsansvarlig?")
-        page.locator("klbot-widget #klbot-input").press("Enter")
-        expect(page.locator("klbot-widget .msg-user")).to_have_count(2)
+        chat_frame(page).locator("#klbot-input").fill("Hvem er behandlingsansvarlig?")
+        chat_frame(page).locator("#klbot-input").press("Enter")
+        expect(chat_frame(page).locator(".msg-user")).to_have_count(2)
         expect(bot).not_to_have_count(shown, timeout=ANSWER_TIMEOUT)
         page.wait_for_timeout(1000)
-        said = session_events(site, session_id)
+        said = session_events(site, conversation)
         assert said[:1] == [QUESTION] and "Hvem er behandlingsansvarlig?" in said
         page.screenshot(path=str(ARTIFACTS / "widget-desktop-second-page.png"))
     finally:
@@ -181,20 +217,20 @@ def test_on_a_phone_the_panel_fills_the_screen(site, browser):
         panel = page.locator("klbot-widget .panel")
         expect(panel).to_be_visible()
         assert panel.bounding_box() == {"x": 0, "y": 0, "width": 390, "height": 844}
-        expect(page.locator("klbot-widget #klbot-privacy")).to_be_visible()
-        bot = page.locator("klbot-widget .msg-bot .bubble")
+        expect(chat_frame(page).locator("#klbot-privacy")).to_be_visible()
+        bot = chat_frame(page).locator(".msg-bot .bubble")
         expect(bot.first).to_contain_text("personvernassistenten", timeout=ANSWER_TIMEOUT)
-        page.locator("klbot-widget #klbot-input").fill(QUESTION)
-        page.locator("klbot-widget #klbot-input").press("Enter")
+        chat_frame(page).locator("#klbot-input").fill(QUESTION)
+        chat_frame(page).locator("#klbot-input").press("Enter")
         expect(bot.filter(has_text="lagres")).to_have_count(1, timeout=ANSWER_TIMEOUT)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.screenshot(path=str(ARTIFACTS / "widget-phone.png"))
         # the panel covers the page, so Tab (a keyboard on a tablet/phone) stays inside it
         expect(panel).to_have_attribute("aria-modal", "true")
-        page.locator("klbot-widget #klbot-input").focus()
+        chat_frame(page).locator("#klbot-input").focus()
         for _ in range(12):
             page.keyboard.press("Tab")
-            assert page.evaluate(SHADOW_FOCUS) is not None, "focus left the full-screen panel"
+            assert focused(page), "focus left the full-screen panel"
     finally:
         context.close()
     assert not external, f"fetched from a third party: {external}"
@@ -202,7 +238,8 @@ def test_on_a_phone_the_panel_fills_the_screen(site, browser):
 
 
 CONTRAST = """(selectors) => {
-  const root = document.querySelector('klbot-widget').shadowRoot;
+  const host = document.querySelector('klbot-widget');
+  const root = host ? host.shadowRoot : document;
   const rgb = c => c.match(/[\\d.]+/g).map(Number);
   const lum = ([r, g, b]) => { const f = v => { v /= 255;
       return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
@@ -225,21 +262,21 @@ def test_keyboard_only(site, browser):
         expect(launcher).to_be_visible()
         for _ in range(30):  # through the site's own links and buttons to the chat button
             page.keyboard.press("Tab")
-            if page.evaluate(SHADOW_FOCUS) == "klbot-launcher":
+            if focused(page) == "klbot-launcher":
                 break
-        assert page.evaluate(SHADOW_FOCUS) == "klbot-launcher", "reachable by Tab"
+        assert focused(page) == "klbot-launcher", "reachable by Tab"
         assert launcher.get_attribute("aria-label")
 
         page.keyboard.press("Enter")
         panel = page.locator("klbot-widget .panel")
         expect(panel).to_be_visible()
-        assert page.evaluate(SHADOW_FOCUS) == "klbot-input"
-        expect(page.locator("klbot-widget .msg-bot").first).to_be_visible(timeout=ANSWER_TIMEOUT)
+        assert focused(page) == "klbot-input"
+        expect(chat_frame(page).locator(".msg-bot").first).to_be_visible(timeout=ANSWER_TIMEOUT)
         page.keyboard.type(QUESTION)
         page.keyboard.press("Enter")
-        bot = page.locator("klbot-widget .msg-bot .bubble")
+        bot = chat_frame(page).locator(".msg-bot .bubble")
         expect(bot.filter(has_text="lagres")).to_have_count(1, timeout=ANSWER_TIMEOUT)
-        assert page.evaluate(SHADOW_FOCUS) == "klbot-input", "focus stays in the field"
+        assert focused(page) == "klbot-input", "focus stays in the field"
 
         # text contrast (WCAG AA, 4.5:1) of every kind of text in the panel
         texts = [
@@ -247,40 +284,40 @@ def test_keyboard_only(site, browser):
             "#klbot-policy-link", ".msg-bot .bubble", ".msg-user .bubble", ".buttons button",
             "#klbot-input", ".composer button",
         ]  # fmt: skip
-        for selector, ratio in page.evaluate(CONTRAST, texts):
+        for selector, ratio in in_frame(page, CONTRAST, texts):
             assert ratio >= 4.5, f"{selector}: contrast {ratio:.2f}"
 
         # Shift+Tab reaches the conversation log (scrollable by keyboard), Tab comes back
         for _ in range(15):
             page.keyboard.press("Shift+Tab")
-            if page.evaluate(SHADOW_FOCUS) == "klbot-log":
+            if focused(page) == "klbot-log":
                 break
-        assert page.evaluate(SHADOW_FOCUS) == "klbot-log"
+        assert focused(page) == "klbot-log"
         for _ in range(15):
             page.keyboard.press("Tab")
-            if page.evaluate(SHADOW_FOCUS) == "klbot-input":
+            if focused(page) == "klbot-input":
                 break
-        assert page.evaluate(SHADOW_FOCUS) == "klbot-input"
+        assert focused(page) == "klbot-input"
 
         # Escape closes the panel and gives focus back to the chat button; Enter reopens
         page.keyboard.press("Escape")
         expect(panel).to_be_hidden()
         expect(launcher).to_have_attribute("aria-expanded", "false")
-        assert page.evaluate(SHADOW_FOCUS) == "klbot-launcher"
+        assert focused(page) == "klbot-launcher"
         ((_, ratio),) = page.evaluate(CONTRAST, ["#klbot-launcher"])
         assert ratio >= 4.5, f"chat button: contrast {ratio:.2f}"
         page.keyboard.press("Enter")
         expect(panel).to_be_visible()
-        expect(page.locator("klbot-widget .msg-user").last).to_contain_text("Hvor lenge lagrer")
+        expect(chat_frame(page).locator(".msg-user").last).to_contain_text("Hvor lenge lagrer")
         # the close button, reached by keyboard, does the same
         for _ in range(20):
             page.keyboard.press("Shift+Tab")
-            if page.evaluate(SHADOW_FOCUS) == "klbot-close":
+            if focused(page) == "klbot-close":
                 break
-        assert page.evaluate(SHADOW_FOCUS) == "klbot-close"
+        assert focused(page) == "klbot-close"
         page.keyboard.press("Enter")
         expect(panel).to_be_hidden()
-        assert page.evaluate(SHADOW_FOCUS) == "klbot-launcher"
+        assert focused(page) == "klbot-launcher"
     finally:
         context.close()
 
@@ -298,10 +335,10 @@ def test_a_page_on_an_origin_that_is_not_allowed_cannot_open_a_conversation(site
     )
     ws_url = assistant.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
     try:
-        # control: the allowed origin's page can open the socket the widget uses
+        # control: the widget's frame on the allowed origin's page opens its socket
         page.goto(site["allowed"] + "/index.html")
         expect(page.locator("klbot-widget .launcher")).to_be_visible()
-        assert page.evaluate(open_socket, ws_url) == "open: 0{"
+        assert in_frame(page, open_socket, ws_url) == "open: 0{"
 
         page.goto(site["refused"] + "/index.html")
         page.wait_for_function("window.KLBotWidget && window.KLBotWidget.state === 'refused'")
@@ -382,7 +419,7 @@ def test_the_host_pages_styles_and_scripts_are_untouched(site, browser):
             if not block_widget:
                 widget = page.evaluate(
                     """() => { const b = document.querySelector('klbot-widget').shadowRoot
-                                 .querySelector('.composer button');
+                                 .querySelector('.launcher');
                                const cs = getComputedStyle(b);
                                return [cs.backgroundColor, cs.fontFamily, cs.textTransform]; }"""
                 )
@@ -416,8 +453,8 @@ def test_the_options_of_the_one_line(site, browser):
         panel = page.locator("klbot-widget .panel")
         expect(panel).to_be_visible()
         assert panel.bounding_box()["x"] < 100
-        expect(page.locator("klbot-widget #klbot-privacy")).to_contain_text("90 days")
-        expect(page.locator("klbot-widget .msg-bot .bubble").first).to_contain_text(
+        expect(chat_frame(page).locator("#klbot-privacy")).to_contain_text("90 days")
+        expect(chat_frame(page).locator(".msg-bot .bubble").first).to_contain_text(
             "Hello from the options page", timeout=ANSWER_TIMEOUT
         )
         expect(page.locator("klbot-widget [lang]").first).to_have_attribute("lang", "en")
@@ -432,7 +469,8 @@ def test_the_widget_script_is_served_for_other_sites(site):
     assert response.headers["content-type"].startswith("text/javascript")
     assert response.headers["cross-origin-resource-policy"] == "cross-origin"
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert "window.KLBotWidget" in response.text and "Socket.IO v4" in response.text
+    assert "window.KLBotWidget" in response.text
+    assert "Socket.IO" not in response.text, "the chat runs in the frame, not on the site"
     assert response.headers["content-encoding"] == "gzip"  # httpx asks for it, and unpacks it
     assert int(response.headers["content-length"]) < len(response.content) / 2
     plain = httpx.get(url, headers={"Accept-Encoding": "identity"}, timeout=30)

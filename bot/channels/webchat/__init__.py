@@ -4,10 +4,13 @@
 ``/webhooks/webchat/``, its static assets under ``/webhooks/webchat/static/``, the privacy
 policy at ``/webhooks/webchat/personvern`` (HTML) and ``/webhooks/webchat/personvern.txt``,
 and the widget for other sites: ``/webhooks/webchat/widget.js`` (one ``<script>`` line; see
-docs/WIDGET.md) with ``/webhooks/webchat/allowed`` (may this page's origin open the chat?).
-The page and the widget share one chat core (``static/chat-core.js``) and talk to the
-socket.io channel (``bot.channels.socketio``); neither sends a message itself, so this
-channel needs no message handler.
+docs/WIDGET.md) with ``/webhooks/webchat/allowed`` (may this page's origin open the chat?)
+and ``/webhooks/webchat/frame`` (the widget's panel: an iframe on this server's origin, so
+that the conversation's storage is out of the host site's reach; only the allowed origin
+named in its ``origin`` parameter may embed it). The page and the widget's frame share one
+chat core (``static/chat-core.js``) and talk to the socket.io channel
+(``bot.channels.socketio``); neither sends a message itself, so this channel needs no
+message handler.
 """
 
 from __future__ import annotations
@@ -50,8 +53,60 @@ SECURITY_HEADERS = {
 }
 
 
+# the widget's frame: its own texts, in the widget's language (data-lang)
+FRAME_TEXTS = {
+    "nb": {
+        "TITLE": "Personvernassistent",
+        "RESET": "Ny samtale",
+        "RESET_HELP": "Sletter samtalen fra denne nettleseren og starter en ny.",
+        "CLOSE": "Lukk chatten",
+        "PRIVACY_LABEL": "Personvern",
+        "PRIVACY_TITLE": "Personvern:",
+        "PRIVACY": (
+            "Samtalen lagres hos KL Miljøvarme i inntil {days} dager, slik at vi kan svare deg "
+            "og følge opp det du ber om, og i denne nettleseren til du trykker «Ny samtale». "
+            "Ikke skriv helseopplysninger eller andre sensitive opplysninger her."
+        ),
+        "POLICY": "Les personvernerklæringen",
+        "LOG_LABEL": "Samtale med personvernassistenten",
+        "INPUT_LABEL": "Skriv en melding til assistenten",
+        "PLACEHOLDER": "Skriv spørsmålet ditt …",
+        "SEND": "Send",
+    },
+    "en": {
+        "TITLE": "Privacy assistant",
+        "RESET": "New conversation",
+        "RESET_HELP": "Deletes the conversation from this browser and starts a new one.",
+        "CLOSE": "Close the chat",
+        "PRIVACY_LABEL": "Privacy",
+        "PRIVACY_TITLE": "Privacy:",
+        "PRIVACY": (
+            "KL Miljøvarme keeps the conversation for up to {days} days so that we can answer "
+            "you and follow up what you ask for, and this browser keeps it until you press "
+            "«New conversation». Do not write health data or other sensitive data here."
+        ),
+        "POLICY": "Read the privacy policy (Norwegian)",
+        "LOG_LABEL": "Conversation with the privacy assistant",
+        "INPUT_LABEL": "Write a message to the assistant",
+        "PLACEHOLDER": "Write your question …",
+        "SEND": "Send",
+    },
+}
+MAX_GREETING = 500
+
+
+def frame_csp(parent_origin: str) -> str:
+    """The frame's policy: like the page's, but embeddable by the one allowed host origin."""
+    return SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "frame-ancestors 'none'", f"frame-ancestors {parent_origin}"
+    )
+
+
 NUMBERED = re.compile(r"^\d+\.\s+")
-SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
+# an origin as a browser sends it: scheme://host[:port], nothing else (it goes into a header)
+ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
+)
 
 
 def _static_files() -> Dict[str, bytes]:
@@ -115,29 +170,44 @@ class WebChatInput(InputChannel):
             page = page.replace("{{" + key + "}}", html.escape(value, quote=True))
         return page
 
+    def frame_html(
+        self,
+        base: str,
+        parent_origin: str,
+        lang: str,
+        greeting: str = "",
+        template: Optional[str] = None,
+    ) -> str:
+        """The widget's panel, for an iframe on a page of ``parent_origin``."""
+        lang = "en" if lang == "en" else "nb"
+        values = dict(FRAME_TEXTS[lang])
+        values["PRIVACY"] = values["PRIVACY"].format(days=self.settings.conversation_retention_days)
+        values.update(
+            {
+                "BASE": base,
+                "LANG": lang,
+                "SOCKET_PATH": self.socketio_path,
+                "IDLE_MINUTES": str(self.idle_minutes),
+                "PARENT_ORIGIN": parent_origin,
+                "GREETING": greeting[:MAX_GREETING],
+                "POLICY_HREF": base + "/personvern",
+            }
+        )
+        page = template or (HERE / "frame.html").read_text(encoding="utf-8")
+        for key, value in values.items():
+            page = page.replace("{{" + key + "}}", html.escape(value, quote=True))
+        return page
+
     def widget_js(self, base: str) -> str:
         """The widget as one script: everything in a closure, so that the host page gets no
-        global but ``KLBotWidget`` (the socket.io client's UMD sees ``module`` and exports to
-        it instead of setting ``window.io``)."""
-        server = {
-            "base": base,
-            "socketPath": self.socketio_path,
-            "idleMinutes": self.idle_minutes,
-            "retentionDays": self.settings.conversation_retention_days,
-        }
-        css = (STATIC_DIR / "chat.css").read_text(encoding="utf-8") + (
-            WIDGET_DIR / "widget.css"
-        ).read_text(encoding="utf-8")
-        socketio_js = SOURCE_MAP.sub("", (STATIC_DIR / "socket.io.min.js").read_text("utf-8"))
+        global but ``KLBotWidget``. It holds only the chat button and the frame: the chat
+        (socket.io client, chat core, transcript) runs in the frame, on this origin."""
+        server = {"base": base}
+        css = (WIDGET_DIR / "widget.css").read_text(encoding="utf-8")
         return "\n".join(
             [
-                "/* KL Miljøvarme personvernassistent: chat widget. socket.io client: MIT, see",
-                f"   {base}/static/socket.io.LICENSE.txt */",
+                "/* KL Miljøvarme personvernassistent: chat widget */",
                 "(function () {",
-                "var module = { exports: {} }, exports = module.exports;",
-                socketio_js,
-                "var io = module.exports;",
-                (STATIC_DIR / "chat-core.js").read_text(encoding="utf-8"),
                 f"var KLBOT_SERVER = {json.dumps(server)};",
                 f"var KLBOT_CSS = {json.dumps(css)};",
                 (WIDGET_DIR / "widget.js").read_text(encoding="utf-8"),
@@ -151,6 +221,7 @@ class WebChatInput(InputChannel):
         files = _static_files()
         page_template = (HERE / "page.html").read_text(encoding="utf-8")
         policy_template = (HERE / "policy.html").read_text(encoding="utf-8")
+        frame_template = (HERE / "frame.html").read_text(encoding="utf-8")
         policy = policy_text()
         widgets: Dict[str, bytes] = {}
 
@@ -194,6 +265,27 @@ class WebChatInput(InputChannel):
                 body = widgets[base + ".gz"]
                 headers["Content-Encoding"] = "gzip"
             return response.raw(body, content_type=CONTENT_TYPES[".js"], headers=headers)
+
+        @webchat.route("/frame", methods=["GET"])
+        async def frame(request: Request) -> HTTPResponse:
+            """The widget's panel. Only for a page of an allowed origin, which alone may embed
+            it (``frame-ancestors``) and alone gets its messages (postMessage's target)."""
+            parent = (request.args.get("origin") or "").rstrip("/")
+            headers = dict(SECURITY_HEADERS)
+            headers["Cache-Control"] = "no-store"
+            if not ORIGIN.fullmatch(parent) or not origin_allowed(
+                parent, {"sanic.request": request}, self.settings
+            ):
+                return response.text("Not allowed", status=403, headers=headers)
+            headers["Content-Security-Policy"] = frame_csp(parent)
+            page = self.frame_html(
+                base_of(request, "/frame"),
+                parent,
+                request.args.get("lang") or "nb",
+                request.args.get("greeting") or "",
+                frame_template,
+            )
+            return response.html(page, headers=headers)
 
         @webchat.route("/allowed", methods=["GET"])
         async def allowed(request: Request) -> HTTPResponse:

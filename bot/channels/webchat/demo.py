@@ -28,13 +28,14 @@ TYPES = {
 
 
 def host_csp(assistant: str) -> str:
-    """The policy docs/WIDGET.md recommends to a site that embeds the widget."""
+    """The policy docs/WIDGET.md recommends to a site that embeds the widget: its script,
+    its one question (``/allowed``) and its frame from the assistant; nothing inline."""
     parts = urlsplit(assistant)
-    ws = ("wss" if parts.scheme == "https" else "ws") + "://" + parts.netloc
     origin = f"{parts.scheme}://{parts.netloc}"
     return (
-        f"default-src 'self'; script-src 'self' {origin}; connect-src 'self' {origin} {ws}; "
-        "style-src 'self'; img-src 'self' data:; base-uri 'self'; form-action 'self'"
+        f"default-src 'self'; script-src 'self' {origin}; connect-src 'self' {origin}; "
+        f"frame-src {origin}; style-src 'self'; img-src 'self' data:; base-uri 'self'; "
+        "form-action 'self'"
     )
 
 

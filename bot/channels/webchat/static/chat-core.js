@@ -1,12 +1,13 @@
-/* KL Miljøvarme web chat: the one chat core, used by the page (chat.js) and the widget
- * (widget.js, which the server bundles with this file and the socket.io client).
+/* KL Miljøvarme web chat: the one chat core, used by the page (chat.js) and the widget's
+ * frame (frame.js, /webhooks/webchat/frame, which the widget on a site's page embeds).
  *
- * It talks to the Rasa server's socket.io channel. The session id (handed out by the server)
- * and the transcript live in the given storage (localStorage of the page's origin), so a
- * reload, or the next page of a site that embeds the widget, continues the same conversation;
- * "Ny samtale" deletes both. Everything the bot says is inserted as text (never as HTML);
- * links are built as elements. The DOM is built with createElement only (no innerHTML), so it
- * also works under a host page's Trusted Types policy.
+ * It talks to the Rasa server's socket.io channel. The session id (issued and signed by the
+ * server) and the transcript live in the given storage: localStorage of the assistant's own
+ * origin (the page, or the widget's frame on a site's page, where the site's scripts cannot
+ * read it), so a reload, or the next page of a site that embeds the widget, continues the
+ * same conversation; "Ny samtale" deletes both. Everything the bot says is inserted as text
+ * (never as HTML); links are built as elements. The DOM is built with createElement only (no
+ * innerHTML).
  */
 /* exported KLBotChatCore */
 var KLBotChatCore = (function () {

@@ -1,10 +1,15 @@
 /* The widget: a chat button that opens the conversation in a panel, on any page of a site.
  *
  * Not served as is: the server serves /webhooks/webchat/widget.js as one closure holding the
- * socket.io client (as a local, not window.io), the chat core (chat-core.js), the server's
- * settings (KLBOT_SERVER) and the styles (KLBOT_CSS), then this file. The only global it
- * adds is window.KLBotWidget; the only element is <klbot-widget> at the end of <body>, whose
- * shadow root holds everything else, so the host page's styles and the widget's never meet.
+ * server's settings (KLBOT_SERVER) and the launcher's styles (KLBOT_CSS), then this file. The
+ * only global it adds is window.KLBotWidget; the only element is <klbot-widget> at the end of
+ * <body>, whose shadow root holds the chat button and the panel.
+ *
+ * The conversation itself is not on this page: the panel is an iframe of the assistant's own
+ * page /webhooks/webchat/frame (as Chatwoot does), which keeps the session id and transcript
+ * in the assistant origin's storage, out of reach of the site's other scripts. Only open and
+ * close cross between the two, by postMessage to the other's exact origin, and each side
+ * checks the origin (and the window) a message comes from; none carries personal data.
  *
  * <script src="https://assistant.example/webhooks/webchat/widget.js" defer
  *         data-position="right|left" data-greeting="..." data-lang="nb|en"></script>
@@ -23,49 +28,13 @@
       open: "Chat med personvernassistenten",
       openUnread: "Chat med personvernassistenten (nytt svar)",
       launcher: "Personvern-chat",
-      title: "Personvernassistent",
-      subtitle: "KL Miljøvarme",
-      reset: "Ny samtale",
-      resetHelp: "Sletter samtalen fra denne nettleseren og starter en ny.",
-      close: "Lukk chatten",
-      privacyLabel: "Personvern",
-      privacyTitle: "Personvern:",
-      privacy: function (days) {
-        return (
-          " Samtalen lagres hos KL Miljøvarme i inntil " + days + " dager, slik at vi kan svare " +
-          "deg og følge opp det du ber om, og i denne nettleseren til du trykker «Ny samtale». " +
-          "Ikke skriv helseopplysninger eller andre sensitive opplysninger her. "
-        );
-      },
-      policy: "Les personvernerklæringen",
-      logLabel: "Samtale med personvernassistenten",
-      inputLabel: "Skriv en melding til assistenten",
-      placeholder: "Skriv spørsmålet ditt …",
-      send: "Send"
+      title: "Personvernassistent"
     },
     en: {
       open: "Chat with the privacy assistant",
       openUnread: "Chat with the privacy assistant (new answer)",
       launcher: "Privacy chat",
-      title: "Privacy assistant",
-      subtitle: "KL Miljøvarme",
-      reset: "New conversation",
-      resetHelp: "Deletes the conversation from this browser and starts a new one.",
-      close: "Close the chat",
-      privacyLabel: "Privacy",
-      privacyTitle: "Privacy:",
-      privacy: function (days) {
-        return (
-          " KL Miljøvarme keeps the conversation for up to " + days + " days so that we can " +
-          "answer you and follow up what you ask for, and this browser keeps it until you " +
-          "press «New conversation». Do not write health data or other sensitive data here. "
-        );
-      },
-      policy: "Read the privacy policy (Norwegian)",
-      logLabel: "Conversation with the privacy assistant",
-      inputLabel: "Write a message to the assistant",
-      placeholder: "Write your question …",
-      send: "Send"
+      title: "Privacy assistant"
     }
   };
 
@@ -141,6 +110,12 @@
     shadow.appendChild(h("style", { text: KLBOT_CSS }));
   }
 
+  function frameUrl() {
+    var query = new URLSearchParams({ origin: window.location.origin, lang: lang });
+    if (data.greeting) query.set("greeting", data.greeting);
+    return base + "/frame?" + query.toString();
+  }
+
   function mount() {
     var host = document.createElement("klbot-widget");
     var shadow = host.attachShadow({ mode: "open" });
@@ -169,112 +144,56 @@
       },
       [icon, launcherText]
     );
-
-    var reset = h("button", {
-      type: "button",
-      id: "klbot-reset",
-      class: "header-button",
-      "aria-describedby": "klbot-reset-help",
-      text: ui.reset
+    var iframe = h("iframe", {
+      id: "klbot-frame",
+      title: ui.title,
+      src: frameUrl(),
+      referrerpolicy: "no-referrer"
     });
-    var closeButton = h("button", {
-      type: "button",
-      id: "klbot-close",
-      class: "header-button close",
-      "aria-label": ui.close,
-      text: "✕"
-    });
-    var policyLink = h("a", {
-      id: "klbot-policy-link",
-      href: base + "/personvern",
-      target: "_blank",
-      rel: "noopener",
-      text: ui.policy
-    });
-    var log = h("div", {
-      id: "klbot-log",
-      class: "log",
-      role: "log",
-      "aria-live": "polite",
-      "aria-relevant": "additions",
-      "aria-label": ui.logLabel,
-      tabindex: "0"
-    });
-    var status = h("p", { class: "status", role: "status" });
-    var input = h("input", {
-      id: "klbot-input",
-      name: "message",
-      type: "text",
-      maxlength: "2000",
-      enterkeyhint: "send",
-      placeholder: ui.placeholder,
-      autocomplete: "off"
-    });
-    var form = h("form", { class: "composer", autocomplete: "off" }, [
-      h("label", { for: "klbot-input", class: "visually-hidden", text: ui.inputLabel }),
-      input,
-      h("button", { type: "submit", text: ui.send })
-    ]);
     var panel = h(
-      "section",
+      "div",
       {
         id: "klbot-panel",
-        class: "chat panel",
+        class: "panel",
         role: "dialog",
-        "aria-labelledby": "klbot-title",
+        "aria-label": ui.title,
         hidden: ""
       },
-      [
-        h("header", { class: "chat-header" }, [
-          h("div", { class: "header-text" }, [
-            h("h2", { id: "klbot-title", text: ui.title }),
-            h("p", { class: "subtitle", text: ui.subtitle })
-          ]),
-          reset,
-          h("span", { id: "klbot-reset-help", class: "visually-hidden", text: ui.resetHelp }),
-          closeButton
-        ]),
-        h("aside", { id: "klbot-privacy", class: "privacy-notice", "aria-label": ui.privacyLabel }, [
-          h("p", {}, [
-            h("strong", { text: ui.privacyTitle }),
-            ui.privacy(KLBOT_SERVER.retentionDays),
-            policyLink,
-            "."
-          ])
-        ]),
-        log,
-        status,
-        form
-      ]
+      [iframe]
     );
     var frame = h("div", { class: "widget pos-" + position, lang: lang }, [launcher, panel]);
-    shadow.appendChild(frame);
-    document.body.appendChild(host);
 
     var isOpen = false;
-    var chat = KLBotChatCore.start({
-      log: log,
-      form: form,
-      input: input,
-      status: status,
-      reset: reset,
-      io: io,
-      url: origin,
-      path: KLBOT_SERVER.socketPath,
-      /* one WebSocket needs no affinity to one server behind a proxy; polling if it fails */
-      transports: ["websocket", "polling"],
-      idleMinutes: KLBOT_SERVER.idleMinutes,
-      storage: window.localStorage,
-      lang: lang,
-      greeting: data.greeting,
-      lazy: true,
-      onBotMessage: function () {
-        if (!isOpen) {
-          launcher.classList.add("unread");
-          launcher.setAttribute("aria-label", ui.openUnread);
-        }
+    var frameReady = false;
+    var pending = null; /* an "open" said before the frame was ready */
+
+    function tell(message) {
+      if (!frameReady) {
+        pending = message;
+        return;
+      }
+      iframe.contentWindow.postMessage(message, origin);
+    }
+
+    /* only the assistant's frame, from the assistant's origin; anything else is ignored */
+    window.addEventListener("message", function (event) {
+      if (event.origin !== origin || event.source !== iframe.contentWindow) return;
+      var message = event.data;
+      if (!message || typeof message !== "object") return;
+      if (message.klbot === "ready") {
+        frameReady = true;
+        if (pending) tell(pending);
+        pending = null;
+      } else if (message.klbot === "close") {
+        close();
+      } else if (message.klbot === "unread" && !isOpen) {
+        launcher.classList.add("unread");
+        launcher.setAttribute("aria-label", ui.openUnread);
       }
     });
+
+    shadow.appendChild(frame);
+    document.body.appendChild(host);
 
     function open(focus) {
       isOpen = true;
@@ -283,10 +202,11 @@
       launcher.setAttribute("aria-expanded", "true");
       launcher.classList.remove("unread");
       launcher.setAttribute("aria-label", ui.open);
-      panel.setAttribute("aria-modal", window.matchMedia(PHONE).matches ? "true" : "false");
+      var modal = window.matchMedia(PHONE).matches;
+      panel.setAttribute("aria-modal", modal ? "true" : "false");
       session(OPEN_KEY, "1");
-      chat.connect();
-      if (focus !== false) input.focus();
+      if (focus !== false) iframe.focus();
+      tell({ klbot: "open", focus: focus !== false, modal: modal });
     }
 
     function close() {
@@ -295,38 +215,12 @@
       frame.classList.remove("open");
       launcher.setAttribute("aria-expanded", "false");
       session(OPEN_KEY, null);
+      tell({ klbot: "close" });
       launcher.focus();
     }
 
     launcher.addEventListener("click", function () {
       open(true);
-    });
-    closeButton.addEventListener("click", close);
-
-    panel.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") {
-        event.preventDefault();
-        close();
-        return;
-      }
-      /* full screen on a phone: Tab stays inside the panel (the page behind is covered) */
-      if (event.key !== "Tab" || !window.matchMedia(PHONE).matches) return;
-      var focusable = Array.prototype.filter.call(
-        panel.querySelectorAll("button, [href], input, [tabindex='0']"),
-        function (el) {
-          return !el.disabled && el.getClientRects().length;
-        }
-      );
-      if (!focusable.length) return;
-      var first = focusable[0];
-      var last = focusable[focusable.length - 1];
-      if (event.shiftKey && shadow.activeElement === first) {
-        event.preventDefault();
-        last.focus();
-      } else if (!event.shiftKey && shadow.activeElement === last) {
-        event.preventDefault();
-        first.focus();
-      }
     });
 
     /* the next page of the site: reopen where the customer left off */
@@ -341,7 +235,6 @@
     api.state = "ready";
 
     if (session(OPEN_KEY) === "1") open(session(FOCUS_KEY) === "1");
-    else if (chat.inProgress()) chat.connect(); /* replies that come while it is closed */
   }
 
   function whenReady(fn) {
