@@ -21,8 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import urlencode
 
 import httpx
@@ -175,11 +176,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def bench_ours(
-    work: Path, env: Dict[str, str], model: Path, train_s: Optional[float]
-) -> Dict[str, object]:
-    """Our assistant, serving ``model`` (what `make bench` built); ``train_s`` is the full
-    training time measured by bench.nlu in the same run, or None."""
+@contextmanager
+def our_servers(
+    work: Path, env: Dict[str, str], model: Path, wrap: Optional[Callable[[str], List[str]]] = None
+) -> Iterator[Dict[str, object]]:
+    """Our Rasa and action servers on free ports, served the production way, with registers
+    in ``work``; yields ``url``, ``startup_s`` and the two processes. ``wrap(name)`` is put
+    before each server's ``-m module`` (bench.profile runs them under bench.profiled)."""
     if not model.exists():
         raise FileNotFoundError(f"{model} is missing: run `make train` (or `make bench`) first")
     rasa_port, action_port = free_port(), free_port()
@@ -206,26 +209,18 @@ def bench_ours(
         "tracker_store:\n  type: bot.stores.tracker.ConfiguredTrackerStore\n"
         "lock_store:\n  type: bot.stores.lock.ConfiguredLockStore\n"
     )
+    prefix = wrap or (lambda name: [])
     actions = start(
-        [str(BIN / "python"), "-m", "bot.action_server", "--port", str(action_port)],
+        [str(BIN / "python"), *prefix("actions"), "-m", "bot.action_server"]
+        + ["--port", str(action_port)],
         ROOT,
         env,
         work / "actions.log",
     )
     rasa = start(
-        [
-            str(BIN / "python"),
-            "-m",
-            "bot.rasa_server",
-            "--port",
-            str(rasa_port),
-            "--model",
-            str(model),
-            "--endpoints",
-            str(endpoints),
-            "--credentials",
-            "credentials.yml",
-        ],
+        [str(BIN / "python"), *prefix("rasa"), "-m", "bot.rasa_server"]
+        + ["--port", str(rasa_port), "--model", str(model), "--endpoints", str(endpoints)]
+        + ["--credentials", "credentials.yml"],
         ROOT,
         env,
         work / "rasa.log",
@@ -234,8 +229,26 @@ def bench_ours(
     try:
         wait_ready(f"http://127.0.0.1:{action_port}/health", actions)
         startup_s = wait_ready(f"{url}/webhooks/rest/", rasa)
-        levels = {"policy": [], "form": [], "sms": []}
-        for level in LEVELS:
+        yield {"url": url, "startup_s": startup_s, "rasa": rasa, "actions": actions}
+    finally:
+        for proc in (rasa, actions):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def bench_ours(
+    work: Path,
+    env: Dict[str, str],
+    model: Path,
+    train_s: Optional[float],
+    levels_run: Tuple[int, ...] = LEVELS,
+) -> Dict[str, object]:
+    """Our assistant, serving ``model`` (what `make bench` built); ``train_s`` is the full
+    training time measured by bench.nlu in the same run, or None."""
+    with our_servers(work, env, model) as servers:
+        url = servers["url"]
+        levels: Dict[str, List[Dict[str, float]]] = {"policy": [], "form": [], "sms": []}
+        for level in levels_run:
             levels["policy"].append(asyncio.run(run_level(url, level, lambda i: OUR_POLICY_TURNS)))
             levels["form"].append(asyncio.run(run_level(url, level, form_turns)))
             levels["sms"].append(
@@ -243,17 +256,13 @@ def bench_ours(
             )
         return {
             "train_s": train_s,
-            "startup_s": startup_s,
+            "startup_s": servers["startup_s"],
             "levels": levels,
             "peak_memory_mb": {
-                "rasa": peak_memory_mb(rasa.pid),
-                "actions": peak_memory_mb(actions.pid),
+                "rasa": peak_memory_mb(servers["rasa"].pid),
+                "actions": peak_memory_mb(servers["actions"].pid),
             },
         }
-    finally:
-        for proc in (rasa, actions):
-            proc.terminate()
-            proc.wait(timeout=30)
 
 
 def bench_starter(work: Path, env: Dict[str, str]) -> Dict[str, object]:
