@@ -105,3 +105,18 @@ def test_another_rasa_version_keeps_rasas_rule_key_parser(rasa_check, monkeypatc
     monkeypatch.setattr(rasa_speedups, "RASA_VERSION", "3.7.0")
     rasa_speedups.install()
     assert RulePolicy.__dict__["_rule_key_to_state"] is before
+
+
+def test_a_sqlite_tracker_store_commits_without_waiting_for_the_disk(tmp_path, monkeypatch):
+    """WAL with synchronous=NORMAL on every connection the store uses (SQLite's default,
+    a rollback journal with synchronous=FULL, fsyncs on every turn's commit)."""
+    import sqlalchemy as sa
+
+    db = tmp_path / "conversations.db"
+    monkeypatch.setenv("KLBOT_TRACKER_STORE_URL", f"sqlite:///{db}")
+    store = ConfiguredTrackerStore()
+    for _ in range(2):
+        with store.session_scope() as session:
+            assert session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+            assert session.execute(sa.text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    assert oct(db.stat().st_mode & 0o777) == "0o600"
