@@ -7,7 +7,12 @@ and p99 latency and throughput, peak memory (VmHWM) of every server process, tra
 and start-up time. Rasa's starter bot (``rasa init``) gets the same load with its own
 phrases. Everything runs on loopback; every loop is bounded in count and time.
 
-Results: ``results/bench_turns.json`` and the chart ``results/bench_turns.png``.
+Then the same again with the machine's other cores kept busy (a CPU-burning process on each
+but one, as other work on a shared server): ours and the starter bot under the same load,
+and how much each slowed down.
+
+Results: ``results/bench_turns.json`` and the chart ``results/bench_turns.png``; with the
+other cores busy ``results/bench_turns_busy.json`` and ``results/bench_turns_busy.png``.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import urlencode
 
 import httpx
@@ -175,11 +181,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def bench_ours(
-    work: Path, env: Dict[str, str], model: Path, train_s: Optional[float]
-) -> Dict[str, object]:
-    """Our assistant, serving ``model`` (what `make bench` built); ``train_s`` is the full
-    training time measured by bench.nlu in the same run, or None."""
+@contextmanager
+def our_servers(
+    work: Path, env: Dict[str, str], model: Path, wrap: Optional[Callable[[str], List[str]]] = None
+) -> Iterator[Dict[str, object]]:
+    """Our Rasa and action servers on free ports, served the production way, with registers
+    in ``work``; yields ``url``, ``startup_s`` and the two processes. ``wrap(name)`` is put
+    before each server's ``-m module`` (bench.profile runs them under bench.profiled)."""
     if not model.exists():
         raise FileNotFoundError(f"{model} is missing: run `make train` (or `make bench`) first")
     rasa_port, action_port = free_port(), free_port()
@@ -206,26 +214,18 @@ def bench_ours(
         "tracker_store:\n  type: bot.stores.tracker.ConfiguredTrackerStore\n"
         "lock_store:\n  type: bot.stores.lock.ConfiguredLockStore\n"
     )
+    prefix = wrap or (lambda name: [])
     actions = start(
-        [str(BIN / "python"), "-m", "bot.action_server", "--port", str(action_port)],
+        [str(BIN / "python"), *prefix("actions"), "-m", "bot.action_server"]
+        + ["--port", str(action_port)],
         ROOT,
         env,
         work / "actions.log",
     )
     rasa = start(
-        [
-            str(BIN / "python"),
-            "-m",
-            "bot.rasa_server",
-            "--port",
-            str(rasa_port),
-            "--model",
-            str(model),
-            "--endpoints",
-            str(endpoints),
-            "--credentials",
-            "credentials.yml",
-        ],
+        [str(BIN / "python"), *prefix("rasa"), "-m", "bot.rasa_server"]
+        + ["--port", str(rasa_port), "--model", str(model), "--endpoints", str(endpoints)]
+        + ["--credentials", "credentials.yml"],
         ROOT,
         env,
         work / "rasa.log",
@@ -234,8 +234,26 @@ def bench_ours(
     try:
         wait_ready(f"http://127.0.0.1:{action_port}/health", actions)
         startup_s = wait_ready(f"{url}/webhooks/rest/", rasa)
-        levels = {"policy": [], "form": [], "sms": []}
-        for level in LEVELS:
+        yield {"url": url, "startup_s": startup_s, "rasa": rasa, "actions": actions}
+    finally:
+        for proc in (rasa, actions):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def bench_ours(
+    work: Path,
+    env: Dict[str, str],
+    model: Path,
+    train_s: Optional[float],
+    levels_run: Tuple[int, ...] = LEVELS,
+) -> Dict[str, object]:
+    """Our assistant, serving ``model`` (what `make bench` built); ``train_s`` is the full
+    training time measured by bench.nlu in the same run, or None."""
+    with our_servers(work, env, model) as servers:
+        url = servers["url"]
+        levels: Dict[str, List[Dict[str, float]]] = {"policy": [], "form": [], "sms": []}
+        for level in levels_run:
             levels["policy"].append(asyncio.run(run_level(url, level, lambda i: OUR_POLICY_TURNS)))
             levels["form"].append(asyncio.run(run_level(url, level, form_turns)))
             levels["sms"].append(
@@ -243,20 +261,17 @@ def bench_ours(
             )
         return {
             "train_s": train_s,
-            "startup_s": startup_s,
+            "startup_s": servers["startup_s"],
             "levels": levels,
             "peak_memory_mb": {
-                "rasa": peak_memory_mb(rasa.pid),
-                "actions": peak_memory_mb(actions.pid),
+                "rasa": peak_memory_mb(servers["rasa"].pid),
+                "actions": peak_memory_mb(servers["actions"].pid),
             },
         }
-    finally:
-        for proc in (rasa, actions):
-            proc.terminate()
-            proc.wait(timeout=30)
 
 
-def bench_starter(work: Path, env: Dict[str, str]) -> Dict[str, object]:
+def train_starter(work: Path, env: Dict[str, str]) -> Tuple[Path, float]:
+    """Rasa's starter bot (``rasa init``, which trains it): its model and the time it took."""
     starter = work / "starter"
     starter.mkdir()
     started = time.perf_counter()
@@ -268,11 +283,20 @@ def bench_starter(work: Path, env: Dict[str, str]) -> Dict[str, object]:
         capture_output=True,
     )
     train_s = time.perf_counter() - started
-    model = sorted((starter / "models").glob("*.tar.gz"))[-1]
+    return sorted((starter / "models").glob("*.tar.gz"))[-1], train_s
+
+
+def bench_starter(
+    work: Path,
+    env: Dict[str, str],
+    model: Path,
+    train_s: float,
+    levels_run: Tuple[int, ...] = LEVELS,
+) -> Dict[str, object]:
     port = free_port()
     rasa = start(
         [str(BIN / "rasa"), "run", "--enable-api", "--port", str(port), "--model", str(model)],
-        starter,
+        model.parent.parent,
         env,
         work / "starter.log",
     )
@@ -280,7 +304,7 @@ def bench_starter(work: Path, env: Dict[str, str]) -> Dict[str, object]:
     try:
         startup_s = wait_ready(f"{url}/status", rasa)
         levels = {
-            "policy": [asyncio.run(run_level(url, n, lambda i: STARTER_TURNS)) for n in LEVELS]
+            "policy": [asyncio.run(run_level(url, n, lambda i: STARTER_TURNS)) for n in levels_run]
         }
         return {
             "train_s": train_s,
@@ -291,6 +315,28 @@ def bench_starter(work: Path, env: Dict[str, str]) -> Dict[str, object]:
     finally:
         rasa.terminate()
         rasa.wait(timeout=30)
+
+
+BURN = "import time\nend = time.monotonic() + {limit}\nwhile time.monotonic() < end:\n    pass\n"
+
+
+@contextmanager
+def other_cores_busy(limit_s: float = 3600) -> Iterator[int]:
+    """Keep every core but one busy (one CPU-burning process each, at least one), as other
+    work on a shared server would; yields how many. The burners end with the block (and
+    by themselves after ``limit_s``, should this process be killed)."""
+    count = max(1, (os.cpu_count() or 2) - 1)
+    burners = [
+        subprocess.Popen([sys.executable, "-c", BURN.format(limit=limit_s)])  # noqa: S603
+        for _ in range(count)
+    ]
+    try:
+        time.sleep(0.5)  # running before the first turn
+        yield count
+    finally:
+        for proc in burners:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def chart(results: Dict[str, object], path: Path) -> None:
@@ -324,8 +370,9 @@ def chart(results: Dict[str, object], path: Path) -> None:
         title="Throughput",
     )
     for ax in (ax1, ax2):
-        ax.set_xticks(list(LEVELS))
-        ax.set_xticklabels([str(n) for n in LEVELS])
+        xs = [r["concurrency"] for r in results["starter"]["levels"]["policy"]]
+        ax.set_xticks(xs)
+        ax.set_xticklabels([str(n) for n in xs])
         ax.grid(alpha=0.3)
     ax1.legend(fontsize=6)
     ax2.legend(fontsize=7)
@@ -333,9 +380,10 @@ def chart(results: Dict[str, object], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
-def report(results: Dict[str, object]) -> str:
+def report(results: Dict[str, object], title: str = "") -> str:
     ours, starter = results["ours"], results["starter"]
-    lines = [
+    lines = [title] if title else []
+    lines += [
         f"{'load':<28}{'conv':>5}{'median ms':>11}{'p99 ms':>9}{'turns/s':>9}{'errors':>8}"
         f"{'x starter':>11}",
     ]
@@ -363,20 +411,52 @@ def report(results: Dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def main(model: Path = MODEL, train_s: Optional[float] = None) -> Dict[str, object]:
+def main(
+    model: Path = MODEL,
+    train_s: Optional[float] = None,
+    levels: Tuple[int, ...] = LEVELS,
+    busy: bool = True,
+) -> Dict[str, object]:
+    """Quiet, then (``busy``) again with the machine's other cores kept busy: ours and the
+    starter bot under the same load each time (the starter bot trained once)."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     RESULTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="klbot-bench-") as tmp:
         work = Path(tmp)
+        starter_model, starter_train_s = train_starter(work, env)
         results = {
-            "ours": bench_ours(work, env, model, train_s),
-            "starter": bench_starter(work, env),
+            "ours": bench_ours(work, env, model, train_s, levels),
+            "starter": bench_starter(work, env, starter_model, starter_train_s, levels),
         }
-    (RESULTS / "bench_turns.json").write_text(json.dumps(results, indent=2))
-    chart(results, RESULTS / "bench_turns.png")
-    print(report(results))
-    print(f"written: {RESULTS / 'bench_turns.json'}, {RESULTS / 'bench_turns.png'}")
+        (RESULTS / "bench_turns.json").write_text(json.dumps(results, indent=2))
+        chart(results, RESULTS / "bench_turns.png")
+        print(report(results, "quiet machine"))
+        print(f"written: {RESULTS / 'bench_turns.json'}, {RESULTS / 'bench_turns.png'}")
+        if busy:
+            (work / "busy").mkdir()
+            with other_cores_busy() as burners:
+                loaded = {
+                    "other_cores_busy": burners,
+                    "ours": bench_ours(work / "busy", env, model, train_s, levels),
+                    "starter": bench_starter(work, env, starter_model, starter_train_s, levels),
+                }
+            (RESULTS / "bench_turns_busy.json").write_text(json.dumps(loaded, indent=2))
+            chart(loaded, RESULTS / "bench_turns_busy.png")
+            print(report(loaded, f"other cores busy ({burners} CPU-burning process)"))
+            print(degradation(results, loaded))
+            print(f"written: {RESULTS / 'bench_turns_busy.json'}")
+            results["busy"] = loaded
     return results
+
+
+def degradation(quiet: Dict[str, object], busy: Dict[str, object]) -> str:
+    """How much slower each got when the other cores were busy (p50 and p99 ratios)."""
+    lines = ["slow-down with the other cores busy (busy / quiet):"]
+    for name, key in (("starter bot", "starter"), ("ours: policy", "ours")):
+        for q, b in zip(quiet[key]["levels"]["policy"], busy[key]["levels"]["policy"]):
+            p50, p99 = b["median_ms"] / q["median_ms"], b["p99_ms"] / q["p99_ms"]
+            lines.append(f"  {name:<14}{q['concurrency']:>4} conv: p50 x{p50:.2f}, p99 x{p99:.2f}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""A fix for the Rasa server's hottest path on form turns, installed when Rasa loads our code.
+"""Fixes for the Rasa server's hottest paths, installed when Rasa loads our code.
+
+1. Form turns: the action-response check.
 
 Rasa 3.6 checks every action-server response with ``jsonschema.validate(result, spec)``.
 That function first validates the *schema* against its metaschema, on every call; with the
@@ -11,6 +13,25 @@ starter bot's latency).
 keeps a compiled validator. Invalid responses are still refused with the same
 ``ValidationError`` and message.
 
+2. Every turn: the rule lookup. ``RulePolicy`` predicts each action of a turn by testing every
+learned rule key against the conversation, and parses each key (a JSON text) with
+``_rule_key_to_state``, which Rasa caches in an ``lru_cache(maxsize=1000)``. Our model has
+2478 rule keys (and 529 for the forms' unhappy paths): the keys are tested in the same order
+each time, so an LRU cache smaller than the set misses on every call, and each prediction
+parsed all 2478 JSON texts again. Profiled with pyinstrument (bench.profile): 66 % of the
+Rasa server's time in a policy turn. ``install()`` gives the same function a cache as large
+as the keys (unbounded: the keys are the model's, a fixed set of a few thousand; the parsed
+states are read, never changed, as with Rasa's own cache).
+
+3. Every turn: the rule search itself. With the parse cached, testing the 2478 keys against
+the conversation's current state is still 40 % of the Rasa server's time at 8 users
+(``RulePolicy._get_possible_keys``: each key against the latest state, then the survivors
+against the states before it). The first filter, against the current state alone, gives
+the same keys for the same state (intent, slots, previous action, active form), and a
+handful of states recur in every conversation. ``install()`` keeps that first filter's
+result per state (per policy and lookup, at most ``MAX_CURRENT_STATES``); the keys that
+pass it are filtered against the earlier states as Rasa does. The result is Rasa's.
+
 Installed in one place: when the Rasa server creates its tracker store
 (``bot.stores.tracker.ConfiguredTrackerStore``, named in endpoints.yml next to the action
 endpoint). Only on the Rasa version it was measured on (3.6.x): another version may have
@@ -20,8 +41,10 @@ Idempotent.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from rasa.version import __version__ as RASA_VERSION
 
@@ -31,6 +54,50 @@ MEASURED_ON = "3.6."  # the Rasa minor version the fix was measured on
 
 _validator: Optional[Any] = None
 rasa_check: Optional[Any] = None  # Rasa's own method, kept when the fix replaces it
+rasa_rule_key_to_state: Optional[Any] = None  # Rasa's own (small-cache) parser, kept
+
+
+MAX_CURRENT_STATES = 4096  # cached first filters per policy; then the cache starts again
+rasa_get_possible_keys: Optional[Any] = None  # Rasa's own search, kept
+
+
+def _frozen(state: Dict[str, Any]) -> Any:
+    """A state as a hashable value (its sub-states' values are strings, numbers, tuples)."""
+    return tuple(sorted((name, tuple(sorted(sub.items()))) for name, sub in state.items()))
+
+
+def _get_possible_keys(self: Any, lookup: Dict[str, str], states: List[Dict[str, Any]]) -> set:
+    """Rasa's ``RulePolicy._get_possible_keys``, with the first filter remembered per state."""
+    if not states:
+        return set(lookup.keys())
+    reversed_states = list(reversed(states))
+    current = reversed_states[0]
+    try:
+        cache_key: Any = (id(lookup), len(lookup), _frozen(current))
+    except TypeError:  # an unhashable value: Rasa's way, uncached
+        cache_key = None
+    cache = self.__dict__.setdefault("_klbot_current_state_keys", {})
+    entry = cache.get(cache_key) if cache_key is not None else None
+    if entry is not None and entry[0] is lookup:
+        possible = set(entry[1])
+    else:
+        possible = {key for key in lookup if self._is_rule_applicable(key, 0, current)}
+        if cache_key is not None:
+            if len(cache) >= MAX_CURRENT_STATES:
+                cache.clear()
+            # the lookup itself is kept with its result: its id cannot be reused meanwhile
+            cache[cache_key] = (lookup, frozenset(possible))
+    for index, state in enumerate(reversed_states[1:], start=1):
+        if not possible:
+            break
+        possible = {key for key in possible if self._is_rule_applicable(key, index, state)}
+    return possible
+
+
+@functools.lru_cache(maxsize=None)
+def _rule_key_to_state(rule_key: str) -> List[Dict[str, Any]]:
+    """A rule key's states (Rasa's parse, cached for every key of the model)."""
+    return json.loads(rule_key)
 
 
 def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
@@ -56,8 +123,9 @@ def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
 
 
 def install() -> bool:
-    """Install the cached check; True when it is in place."""
+    """Install the cached check and the rule-key cache; True when they are in place."""
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.policies.rule_policy import RulePolicy
 
     if not RASA_VERSION.startswith(MEASURED_ON):
         logger.info(
@@ -70,4 +138,12 @@ def install() -> bool:
     if RemoteAction._validate_action_result is not _validate_action_result:
         rasa_check = RemoteAction.__dict__["_validate_action_result"]
         RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    global rasa_rule_key_to_state
+    if RulePolicy._rule_key_to_state is not _rule_key_to_state:
+        rasa_rule_key_to_state = RulePolicy.__dict__["_rule_key_to_state"]
+        RulePolicy._rule_key_to_state = staticmethod(_rule_key_to_state)  # type: ignore[method-assign]
+    global rasa_get_possible_keys
+    if RulePolicy._get_possible_keys is not _get_possible_keys:
+        rasa_get_possible_keys = RulePolicy.__dict__["_get_possible_keys"]
+        RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
     return True
