@@ -598,30 +598,27 @@ def create_app(settings: Optional[Settings] = None, name: str = "klbot_staff") -
 
         route(f"/requests/<ref>/{action}", methods=("POST",))(make(action))
 
+    def no_extract(ctx: Ctx) -> HTTPResponse:
+        return render(
+            ctx,
+            "error.html",
+            code=404,
+            title="Ingen utdrag",
+            text="Saken hører ikke til en kjent kunde.",
+        )
+
     @route("/requests/<ref>/extract", fresh=True)
     def extract_page(ctx: Ctx, ref: str) -> HTTPResponse:
         data = _extract(ctx, ref)
         if data is None:
-            return render(
-                ctx,
-                "error.html",
-                code=404,
-                title="Ingen utdrag",
-                text="Saken hører ikke til en kjent kunde.",
-            )
+            return no_extract(ctx)
         return render(ctx, "extract.html", data=data, ref=ref.upper())
 
     @route("/requests/<ref>/extract.json", fresh=True)
     def extract_json(ctx: Ctx, ref: str) -> HTTPResponse:
         data = _extract(ctx, ref)
         if data is None:
-            return render(
-                ctx,
-                "error.html",
-                code=404,
-                title="Ingen utdrag",
-                text="Saken hører ikke til en kjent kunde.",
-            )
+            return no_extract(ctx)
         body = json.dumps(data, ensure_ascii=False, indent=2)
         name = f"innsyn-{ref.upper()}.json".replace('"', "")
         return response.text(
