@@ -32,6 +32,8 @@ from rasa.shared.core.training_data.structures import StoryGraph, StoryStep
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
+from tests.support.domain import domain as full_domain
+from tests.support.domain import domain_dict
 from tests.support.servers import ROOT
 
 STORIES = sorted((ROOT / "tests" / "stories").glob("*.yml"))
@@ -49,7 +51,7 @@ def component_config(component: type, name: str, **overrides) -> dict:
 @pytest.fixture(scope="module")
 def dialogue(tmp_path_factory) -> Tuple[Domain, RulePolicy]:
     logging.getLogger("rasa").setLevel(logging.WARNING)
-    domain = Domain.load(str(ROOT / "domain.yml"))
+    domain = full_domain()
     steps: List[StoryStep] = []
     for path in sorted((ROOT / "data" / "rules").glob("*.yml")):
         steps += YAMLStoryReader(domain).read_from_file(str(path))
@@ -168,7 +170,7 @@ def digression_answers() -> List[str]:
 
 def retrieval_answers() -> List[str]:
     """The specific answers (utter_ask_<topic>/<question>, domain.yml)."""
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))
+    domain = domain_dict()
     return sorted(
         name for name in domain["responses"] if name.startswith("utter_ask_") and "/" in name
     )
@@ -188,7 +190,7 @@ def offers() -> List[str]:
     """Every response offered after an answer (actions/answers.py)."""
     from actions import answers
 
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))
+    domain = domain_dict()
     found = set()
     for name in retrieval_answers():
         offer, _, _ = answers.offer_for(name[len("utter_") :], domain["responses"])

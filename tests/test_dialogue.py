@@ -6,7 +6,9 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+import yaml
 
+from tests.support.domain import domain_dict
 from tests.support.servers import MODEL, ROOT
 
 BIN = ROOT / ".venv" / "bin" if (ROOT / ".venv" / "bin" / "rasa").exists() else None
@@ -57,9 +59,8 @@ def test_dialogue_is_hand_written_yaml_without_generators():
 
 
 def test_every_response_fits_two_sms_segments():
-    import yaml
 
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    domain = domain_dict()
     for name, variants in domain["responses"].items():
         for variant in variants:
             assert len(variant["text"]) <= 320, f"{name}: {len(variant['text'])} characters"
@@ -122,3 +123,25 @@ def test_every_test_story_is_predicted_correctly(tmp_path):
     failed = out / "failed_test_stories.yml"
     detail = failed.read_text() if failed.exists() else ""
     assert result.returncode == 0, (detail or result.stdout + result.stderr)[-6000:]
+
+
+def test_the_tests_see_the_domain_rasa_trains():
+    """tests/support/domain.py merges data/nlu/responses/ into domain.yml as Rasa's importer
+    does: the same responses with the same variations, and the answers are not in domain.yml."""
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    importer = TrainingDataImporter.load_from_config(
+        config_path=str(ROOT / "config.yml"),
+        domain_path=str(ROOT / "domain.yml"),
+        training_data_paths=[str(ROOT / "data")],
+    )
+    trained = importer.get_domain().responses
+    ours = domain_dict()["responses"]
+    assert set(trained) == set(ours)
+    assert all(len(trained[name]) == len(ours[name]) for name in ours)
+    in_domain_file = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert not [
+        name
+        for name in in_domain_file["responses"]
+        if name.startswith("utter_ask_") and ("/" in name or name.endswith("_more"))
+    ]

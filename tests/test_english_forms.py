@@ -16,6 +16,7 @@ import yaml
 from rasa.core.nlg.generator import ResponseVariationFilter
 from rasa.shared.core.domain import Domain
 
+from tests.support.domain import domain as full_domain
 from tests.support.servers import ROOT
 
 # Norwegian function words that an English text never has
@@ -25,7 +26,7 @@ REQUEST_RULES = ["requests.yml", "digressions.yml"]
 
 @pytest.fixture(scope="module")
 def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain.yml"))
+    return full_domain()
 
 
 def request_path_responses(domain: Domain) -> List[str]:
@@ -100,7 +101,7 @@ def test_every_response_on_the_request_paths_has_an_english_variation(domain):
     assert not missing, missing
 
 
-@pytest.mark.parametrize("response", request_path_responses(Domain.load(str(ROOT / "domain.yml"))))
+@pytest.mark.parametrize("response", request_path_responses(full_domain()))
 def test_an_english_variation_is_english_with_the_same_buttons(domain, response):
     for variant in domain.responses[response]:
         if language_of(variant) != "en":

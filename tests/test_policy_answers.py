@@ -8,9 +8,10 @@ import pytest
 import yaml
 
 from bot.policy import policy_text
+from tests.support.domain import domain_dict
 from tests.support.servers import ROOT
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = domain_dict()
 RESPONSES = {name: variants[0]["text"] for name, variants in DOMAIN["responses"].items()}
 # every variation (inside a form, per topic, ...) as "name[i]"
 VARIANTS = {

@@ -6,15 +6,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers
 from bot.nlp import situations
-from tests.support.servers import ROOT
+from tests.support.domain import domain_dict
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = domain_dict()
 
 
 def parse(text: str, intent: str, *ranking) -> dict:

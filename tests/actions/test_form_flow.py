@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
@@ -27,9 +26,11 @@ from actions.rights import (
 from bot.register.customers import import_csv
 from bot.register.db import session_scope, upgrade
 from bot.register.models import Challenge, OutboxMessage
+from tests.support.domain import domain as full_domain
+from tests.support.domain import domain_dict
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = domain_dict()
 PHONE = "+4791234567"  # demo customer 10001
 
 
@@ -98,9 +99,8 @@ async def validate(t: Tracker) -> tuple:
 def code_questions(slots: Dict[str, Any]) -> List[str]:
     """The text of the code question for these slots (Rasa's own variation filter)."""
     from rasa.core.nlg.generator import ResponseVariationFilter
-    from rasa.shared.core.domain import Domain
 
-    domain = Domain.load(str(ROOT / "domain.yml"))
+    domain = full_domain()
     found = ResponseVariationFilter(domain.responses).responses_for_utter_action(
         "utter_ask_rights_form_otp_code", "rest", {"language": "nb", **slots}
     )

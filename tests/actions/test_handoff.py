@@ -20,6 +20,7 @@ from bot.register import requests, suppressions
 from bot.register.customers import import_csv
 from bot.register.db import dispose, session_scope, upgrade
 from bot.register.models import AuditEntry, OutboxMessage, PrivacyRequest
+from tests.support.domain import domain_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_EMAIL = "ola.nordmann@example.no"  # demo/customers.csv
@@ -111,11 +112,10 @@ async def test_handoff_logs_the_channel_and_no_personal_data(register, caplog):
 
 
 def test_the_handoff_answer_names_the_companys_phone_and_email():
-    import yaml
 
     from bot.policy import COMPANY_EMAIL, COMPANY_PHONE
 
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    domain = domain_dict()
     text = domain["responses"]["utter_human_handoff"][0]["text"]
     assert COMPANY_PHONE in text and COMPANY_EMAIL in text
 

@@ -15,9 +15,10 @@ import yaml
 from actions import turns
 from actions.rights import KIND_BY_INTENT
 from bot.register import verification
+from tests.support.domain import domain_dict
 from tests.support.servers import ROOT
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = domain_dict()
 RULES = ROOT / "data" / "rules"
 FORMS = sorted(DOMAIN["forms"])
 

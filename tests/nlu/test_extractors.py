@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-import yaml
 
 from bot.nlp.extractors import LanguageDetector, RequestKindExtractor, detect_language
 from bot.policy import policy_text
-from tests.support.servers import ROOT
+from tests.support.domain import domain_dict
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = domain_dict()
 EN_CONDITION = [{"type": "slot", "name": "language", "value": "en"}]
 # Answers an English-speaking customer gets in English (issue 12): the policy answers,
 # small talk, handoff, out of scope and the fallbacks.

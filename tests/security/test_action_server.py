@@ -7,19 +7,17 @@ one: each call must get 401 and nothing may be written to the register.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import List
 
 import httpx
 import pytest
-import yaml
 
 from tests.security.conftest import register_rows
-from tests.support.servers import ROOT
+from tests.support.domain import domain_dict
 
 pytestmark = [pytest.mark.e2e]
 
-DOMAIN = yaml.safe_load(Path(ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = domain_dict()
 ACTIONS: List[str] = list(DOMAIN["actions"])
 VICTIM_PHONE = "+4797527747"
 

@@ -22,6 +22,7 @@ from typing import Dict, List
 
 import pytest
 
+from tests.support.domain import domain as full_domain
 from tests.support.servers import ROOT, klbot, start_assistant
 
 pytestmark = [pytest.mark.e2e]
@@ -127,9 +128,8 @@ def test_brute_force_across_conversations_locks_the_customer(bot):
 
 def action_server_call(bot, action: str, slots: Dict[str, object], metadata=None) -> dict:
     """Post a forged tracker straight to the action server, as a trusted caller would."""
-    from rasa.shared.core.domain import Domain
 
-    domain = Domain.load(str(ROOT / "domain.yml")).as_dict()
+    domain = full_domain().as_dict()
     conversation = sender("forged")
     tracker = {
         "sender_id": conversation,

@@ -37,6 +37,7 @@ from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLSt
 from rasa.shared.core.training_data.structures import StoryGraph, StoryStep
 from rasa.utils.endpoints import EndpointConfig
 
+from tests.support.domain import domain as full_domain
 from tests.support.servers import ROOT
 
 MAX_ACTIONS = 12  # Rasa's own circuit breaker is 10 actions per message
@@ -66,7 +67,7 @@ def train_rules(tmp_dir) -> tuple:
     import yaml
 
     logging.getLogger("rasa").setLevel(logging.WARNING)
-    domain = Domain.load(str(ROOT / "domain.yml"))
+    domain = full_domain()
     steps: List[StoryStep] = []
     for path in sorted((ROOT / "data" / "rules").glob("*.yml")):
         steps += YAMLStoryReader(domain).read_from_file(str(path))
