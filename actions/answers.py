@@ -70,6 +70,34 @@ OFFERED_REQUEST = {
     "ask_rights/correction": "request_correction",
     "ask_rights/portability": "request_portability",
 }
+# Topics the policy says nothing about have their own honest answer under the topic customers
+# file them under («the policy does not say; ask us»). The slot policy_topic (patterns:
+# data/nlu/topics.yml, bot/nlp/situations.py; data/rules/topics.yml) names one for certain,
+# whatever the intent; the ResponseSelector finds these and the others from their examples.
+TOPIC_ANSWERS: Dict[str, str] = {
+    "cookies": "ask_data_collected/cookies",
+    "storage": "ask_data_collected/storage",
+    "chat": "ask_retention/chat",  # what the web chat page states
+    "breach": "ask_sharing/breach",
+    "sale": "ask_sharing/sale",
+    "transfer": "ask_sharing/transfer",
+    "processor": "ask_sharing/processor",
+    "automated": "ask_purposes/automated",
+    "telemarketing": "ask_marketing/telemarketing",
+    "dpo": "ask_rights/dpo",
+    "unsolicited_code": "ask_rights/unsolicited_code",  # security advice, and no new code
+}
+# every answer that says the policy is silent (tests/test_policy_answers.py checks the words)
+SILENT = frozenset(
+    set(TOPIC_ANSWERS.values()) - {"ask_retention/chat", "ask_rights/unsolicited_code"}
+) | {
+    "ask_data_collected/security",
+    "ask_data_collected/national_id",
+    "ask_data_collected/consumption",
+    "ask_purposes/credit_check",
+    "ask_rights/deadline",
+    "ask_rights/fee",
+}
 # someone else's data (slot situation): data/rules/topics.yml
 SITUATIONS = ("deceased", "contact_person", "company")
 # answers after which the customer chooses among requests (buttons, no «ja» to take)
@@ -82,6 +110,8 @@ NO_OFFER = {
     "ask_marketing/object",
     "ask_marketing/channels",
     "ask_legal_basis/marketing",
+    *TOPIC_ANSWERS.values(),
+    *SILENT,
 }
 
 
@@ -104,9 +134,14 @@ def ranking_of(parse: Dict[str, Any]) -> List[Tuple[str, float]]:
     return found
 
 
-def choose_answer(parse: Dict[str, Any], question: Optional[str] = None) -> Optional[str]:
+def choose_answer(
+    parse: Dict[str, Any], question: Optional[str] = None, policy_topic: Optional[str] = None
+) -> Optional[str]:
     """The answer (``ask_<topic>/<question>``) for a message's NLU output, or None when the
-    message is no question about the policy."""
+    message is no question about the policy. ``policy_topic``: the slot, a topic the policy
+    is silent on found by its patterns; its answer goes first."""
+    if policy_topic in TOPIC_ANSWERS:
+        return TOPIC_ANSWERS[policy_topic]
     intent = (parse.get("intent") or {}).get("name") or ""
     text = (parse.get("text") or "").strip()
     payload = text.startswith("/")
@@ -199,7 +234,7 @@ class ActionAnswerQuestion(Action):
         situation = None if _in_form(tracker) else tracker.get_slot("situation")
         if situation in SITUATIONS:
             return self.someone_else(dispatcher, situation, intent)
-        key = choose_answer(parse, tracker.get_slot("question"))
+        key = choose_answer(parse, tracker.get_slot("question"), tracker.get_slot("policy_topic"))
         if key is None or f"utter_{key}" not in responses:
             key = f"{intent}/overview" if intent in TOPICS else "ask_rights/overview"
         dispatcher.utter_message(response=f"utter_{key}")

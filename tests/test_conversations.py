@@ -348,10 +348,11 @@ def test_ordinary_questions_name_no_topic(topic_extractor, text):
 
 
 def test_the_chat_retention_answer_is_what_the_web_page_states(dialogue):
+    from actions.answers import TOPIC_ANSWERS
     from bot.config import Settings
 
     domain, _ = dialogue
-    answer = variation(domain, "utter_policy_topic", {"policy_topic": "chat"})["text"]
+    answer = variation(domain, f"utter_{TOPIC_ANSWERS['chat']}", {})["text"]
     page = (ROOT / "bot" / "channels" / "webchat" / "page.html").read_text(encoding="utf-8")
     days = Settings.__fields__["conversation_retention_days"].default
     assert f"inntil {days} dager" in answer
@@ -359,31 +360,36 @@ def test_the_chat_retention_answer_is_what_the_web_page_states(dialogue):
 
 
 def test_every_unanswered_topic_says_where_to_ask(dialogue):
+    from actions.answers import SILENT, TOPIC_ANSWERS
     from bot.policy import COMPANY_EMAIL, COMPANY_PHONE
 
     domain, _ = dialogue
-    for variant in domain.responses["utter_policy_topic"]:
-        conditions = {c["name"]: c["value"] for c in variant.get("condition", [])}
-        topic = conditions.get("policy_topic")
-        if topic == "chat":
-            continue
-        assert COMPANY_PHONE in variant["text"] and COMPANY_EMAIL in variant["text"], topic
-        if topic == "unsolicited_code":
-            continue  # security advice, not a policy topic (test_policy_answers checks it)
-        silent = ("ikke noe", "nevner ikke", "does not say", "does not name")
-        assert any(s in variant["text"] for s in silent), topic
+    for key in sorted(set(TOPIC_ANSWERS.values()) | SILENT):
+        for variant in domain.responses[f"utter_{key}"]:
+            if key == TOPIC_ANSWERS["chat"]:
+                continue
+            assert COMPANY_PHONE in variant["text"] and COMPANY_EMAIL in variant["text"], key
+            if key == TOPIC_ANSWERS["unsolicited_code"]:
+                continue  # security advice, not a policy topic (test_policy_answers checks it)
+            silent = ("ikke noe", "nevner ikke", "does not say", "does not name")
+            assert any(s in variant["text"] for s in silent), key
 
 
 @pytest.mark.parametrize("topic", ["cookies", "breach", "storage", "unsolicited_code", "chat"])
 def test_an_english_customer_gets_the_topic_in_english(dialogue, topic):
+    from actions.answers import TOPIC_ANSWERS
+
     domain, _ = dialogue
-    english = variation(domain, "utter_policy_topic", {"policy_topic": topic, "language": "en"})
-    norwegian = variation(domain, "utter_policy_topic", {"policy_topic": topic})
+    name = f"utter_{TOPIC_ANSWERS[topic]}"
+    english = variation(domain, name, {"language": "en"})
+    norwegian = variation(domain, name, {})
     assert english["text"] != norwegian["text"]
     assert not re.findall(r"\b(?:og|er|du|vi|deg|ikke|hva|til|eller)\b", english["text"])
 
 
 def test_topic_values_match_the_slot(dialogue):
+    """Every topic the patterns find is a value of the slot and has its answer."""
+    from actions.answers import TOPIC_ANSWERS
     from bot.nlp import situations
 
     domain, _ = dialogue
@@ -391,10 +397,5 @@ def test_topic_values_match_the_slot(dialogue):
     data = load_data(str(ROOT / "data" / "nlu" / "topics.yml"))
     patterns = {name for name, _ in situations._TOPICS}
     assert set(data.entity_synonyms.values()) | patterns <= set(slot.values)
-    conditioned = {
-        c["value"]
-        for variant in domain.responses["utter_policy_topic"]
-        for c in variant.get("condition", [])
-        if c["name"] == "policy_topic"
-    }
-    assert conditioned == set(slot.values) - {"none", "__other__"}
+    assert set(TOPIC_ANSWERS) == set(slot.values) - {"none", "__other__"}
+    assert all(f"utter_{key}" in domain.responses for key in TOPIC_ANSWERS.values())

@@ -167,6 +167,16 @@ FACTS = {
     "utter_ask_marketing/object": ["berettiget interesse", "når som helst", "stopp"],
     "utter_ask_marketing/channels": ["brevpost", "e-post", "sms"],
     "utter_start_request_erasure": ["fakturaer", "loven"],
+    "utter_ask_purposes/login": ["kundeinnlogginger", "nettsiden", "rettslig grunnlag"],
+    "utter_ask_purposes/support": ["kundesupport", "besvare spørsmål", "rettslig grunnlag"],
+    "utter_ask_sharing/rescue_services": [
+        "uavhengig",
+        "redningstjenester",
+        "politi",
+        "skattemyndigheter",
+        "domstoler",
+    ],
+    "utter_ask_data_collected/security": ["beskytte", "på best mulig måte"],
 }
 
 
@@ -250,53 +260,74 @@ def test_the_suppliers_sentence_is_quoted_as_it_stands():
 
 
 def test_every_specific_answer_has_its_facts_checked():
+    """Covered answers by their facts; the silent ones and the advice by the tests below."""
+    from actions.answers import SILENT, TOPIC_ANSWERS
+
     specific = {n for n in RESPONSES if n.startswith("utter_ask_") and "/" in n}
-    unchecked = specific - set(FACTS) - {"utter_ask_sharing/suppliers"}
+    honest = {f"utter_{key}" for key in SILENT | set(TOPIC_ANSWERS.values())}
+    unchecked = specific - set(FACTS) - {"utter_ask_sharing/suppliers"} - honest
     assert not unchecked, sorted(unchecked)
 
 
 # topics the policy is silent on: the honest answer says so, and how to ask
-SILENT = [
-    "cookies",
-    "breach",
-    "sale",
-    "dpo",
-    "storage",
-    "transfer",
-    "automated",
-    "telemarketing",
-    "processor",
-]
-
-
-def topic_variants(topic: str) -> dict:
+def answer_variants(key: str) -> dict:
+    """{"nb": text, "en": text} of the answer ``utter_<key>``."""
     found = {}
-    for variant in DOMAIN["responses"]["utter_policy_topic"]:
+    for variant in DOMAIN["responses"][f"utter_{key}"]:
         conditions = {c["name"]: c["value"] for c in variant.get("condition", [])}
-        if conditions.get("policy_topic") == topic:
-            found[conditions.get("language")] = variant["text"]
+        found[conditions.get("language", "nb")] = variant["text"]
     return found
 
 
-@pytest.mark.parametrize("topic", SILENT)
-def test_a_silent_topic_says_the_policy_does_not_cover_it_and_how_to_ask(topic):
-    variants = topic_variants(topic)
-    assert set(variants) == {"nb", "en"}, topic
+def silent_keys():
+    from actions.answers import SILENT
+
+    return sorted(SILENT)
+
+
+@pytest.mark.parametrize("key", silent_keys())
+def test_a_silent_topic_says_the_policy_does_not_cover_it_and_how_to_ask(key):
+    variants = answer_variants(key)
+    assert set(variants) == {"nb", "en"}, key
     assert "sier ikke noe om" in variants["nb"] or "nevner ikke" in variants["nb"]
     assert "does not say" in variants["en"] or "does not name" in variants["en"]
     for text in variants.values():
         assert "+47 63 85 88 70" in text and "biokjell@miljovarme.no" in text
 
 
+def test_every_topic_the_patterns_find_has_an_honest_answer():
+    from actions.answers import SILENT, TOPIC_ANSWERS
+
+    advice = {TOPIC_ANSWERS["chat"], TOPIC_ANSWERS["unsolicited_code"]}
+    assert set(TOPIC_ANSWERS.values()) - advice <= SILENT
+
+
+# what the law makes certain where the policy is silent (GDPR art. 12(3) and 12(5))
+LAW = {
+    "ask_rights/deadline": (["én måned", "uten ugrunnet opphold"], ["one month", "undue delay"]),
+    "ask_rights/fee": (["gratis"], ["free of charge"]),
+}
+
+
+@pytest.mark.parametrize("key", sorted(LAW))
+def test_what_the_law_makes_certain_is_said_as_the_law(key):
+    variants = answer_variants(key)
+    nb, en = LAW[key]
+    assert all(fact in variants["nb"] for fact in nb) and "personvernforordningen" in variants["nb"]
+    assert all(fact in variants["en"] for fact in en) and "GDPR" in variants["en"]
+
+
 def test_an_unsolicited_code_gets_security_advice_and_no_code():
-    variants = topic_variants("unsolicited_code")
+    from actions.answers import TOPIC_ANSWERS
+
+    variants = answer_variants(TOPIC_ANSWERS["unsolicited_code"])
     nb, en = variants["nb"].lower(), variants["en"].lower()
     assert "ikke gi koden til noen" in nb and "ved en feil" in nb and "med mindre koden" in nb
     assert "do not give the code" in en and "by mistake" in en and "unless the code" in en
     rules = yaml.safe_load((ROOT / "data" / "rules" / "topics.yml").read_text(encoding="utf-8"))
     rule = next(r for r in rules["rules"] if r["rule"] == "a code the customer did not ask for")
     actions = [step["action"] for step in rule["steps"] if "action" in step]
-    assert actions == ["utter_policy_topic"]  # no form, so no new code
+    assert actions == ["action_answer_question"]  # no form, so no new code
     intents = [alt["intent"] for step in rule["steps"] for alt in step.get("or", [])]
     assert {"request_status", "request_access", "inform"} <= set(intents)
 
