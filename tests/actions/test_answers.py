@@ -78,6 +78,32 @@ def test_another_topics_question_only_when_the_selector_is_sure():
     assert answers.choose_answer(unsure) == "ask_legal_basis/invoicing"
 
 
+def test_a_topic_the_patterns_found_goes_before_the_selectors_question():
+    """«Hvor er dataene mine lagret?» may be classified as retention and the selector may
+    guess a retention question: the pattern's topic (slot policy_topic) is certain."""
+    guess = parse("hvor lagres dataene?", "ask_retention", ("ask_retention/applications", 0.9))
+    assert answers.choose_answer(guess, policy_topic="storage") == "ask_data_collected/storage"
+    assert answers.choose_answer(guess, policy_topic="none") == "ask_retention/applications"
+
+
+def test_a_silent_topic_is_answered_honestly_with_nothing_offered():
+    said, slots = run(
+        answers.ActionAnswerQuestion(),
+        "bruker dere kunstig intelligens på meg?",
+        "ask_purposes",
+        ("ask_purposes/automated", 0.7),
+    )
+    assert said == ["utter_ask_purposes/automated"]
+    assert slots["answer_offer"] == "none" and slots["offered_request"] is None
+    said, _ = run(
+        answers.ActionAnswerQuestion(),
+        "jeg fikk en kode jeg ikke ba om",
+        "request_status",
+        slots={"policy_topic": "unsolicited_code"},
+    )
+    assert said == ["utter_ask_rights/unsolicited_code"]  # advice, no form, no new code
+
+
 def test_a_request_without_a_how_question_gets_no_answer():
     assert answers.choose_answer(parse("jeg vil ha innsyn", "request_access")) is None
 
