@@ -57,6 +57,12 @@ _QUESTION = re.compile(
     r"|\bkven (?:hjå oss|hja oss|kan be)\b|\bwho (?:can|may) (?:ask|request)\b"
     r"|\bhva er (?:det )?(?:dere )?" + _NOT + r"\s+kan\b"
     r"|\bhva kan (?:ikke|ikkje) slettes\b|\bwhat (?:can't|cannot|can you not) you\b"
+    # whether one has the right, not the request: «Har jeg rett til å ...?», «Kan jeg
+    # protestere mot ...?» («kan jeg få innsyn?» is a polite request, not matched)
+    r"|\bhar (?:jeg|eg|e|æ|man|vi|me) (?:ikke |ikkje )?rett\b|\bhar (?:jeg|eg|man) lov\b"
+    r"|\bkan (?:jeg|eg|e|æ|man|vi|me) (?:protestere|motsette|nekte|reservere|kreve|klage)\b"
+    r"|\b(?:can|may) i (?:object|refuse|complain|demand|opt out)\b"
+    r"|\b(?:do|have) i (?:got )?(?:the |a )?right\b|\bam i (?:entitled|allowed)\b"
 )
 # words about what a request takes: a question whatever the grammar
 _REQUIREMENT = re.compile(
@@ -172,13 +178,16 @@ def _fold(text: str) -> str:
 
 
 def asks_how(text: str) -> bool:
-    """A question about how a right works or what it takes, not the request itself."""
-    folded = _fold(text)
-    if _REQUIREMENT.search(folded) or _REQUIREMENT.search(text.lower()):
-        return True
+    """A question about how a right works or what it takes, not the request itself.
+
+    A request in so many words stays a request, whatever it mentions («send meg utdraget i
+    posten», «jeg vil ha innsyn, legger ved kopi av legitimasjon»), unless it also asks
+    what the request takes («jeg vil ha innsyn, må det være skriftlig?»)."""
+    folded, lowered = _fold(text), text.lower()
+    requirement = bool(_REQUIREMENT.search(folded) or _REQUIREMENT.search(lowered))
     if _WANTS.search(folded):
-        return False
-    return bool(_QUESTION.search(folded) or _QUESTION.search(text.lower()))
+        return requirement and "?" in text
+    return requirement or bool(_QUESTION.search(folded) or _QUESTION.search(lowered))
 
 
 def situation_of(text: str) -> Optional[str]:

@@ -194,6 +194,10 @@ def test_every_answer_the_action_can_choose_exists_in_both_languages():
         "Kan dere slette alt om meg selv om jeg har en ubetalt faktura?",
         "Jeg har ikke internett, hvordan får jeg vite hva dere vet om meg?",
         "How do I ask for a copy of my data?",
+        "Har jeg rett til å få opplysningene flyttet til et annet selskap?",
+        "Kan jeg protestere mot markedsføringen deres?",
+        "Can I object to direct marketing?",
+        "Jeg vil ha innsyn, må det være skriftlig?",
     ],
 )
 def test_a_question_about_a_right_is_recognised(text):
@@ -210,6 +214,10 @@ def test_a_question_about_a_right_is_recognised(text):
         "stopp reklame på sms",
         "eg vil ha ein kopi av opplysningane mine",
         "I want my data deleted",
+        "Send meg registerutdraget i posten",
+        "Jeg ønsker innsyn. Legger ved kopi av legitimasjon",
+        "jeg vil ha innsyn, jeg har ikke internett",
+        "kan jeg få slettet kontoen min?",
     ],
 )
 def test_a_request_is_no_question(text):
