@@ -63,6 +63,11 @@ _QUESTION = re.compile(
     r"|\bkan (?:jeg|eg|e|æ|man|vi|me) (?:protestere|motsette|nekte|reservere|kreve|klage)\b"
     r"|\b(?:can|may) i (?:object|refuse|complain|demand|opt out)\b"
     r"|\b(?:do|have) i (?:got )?(?:the |a )?right\b|\bam i (?:entitled|allowed)\b"
+    # a question by its first words: why, when, who, what happens / means, is it, does it
+    # («hva har dere om meg?» is left out: a customer who asks it often wants the extract)
+    r"|^\W*(?:hvorfor|kvifor|korfor|når|naar|hvem|kven|hva skjer|kva skjer|hva betyr"
+    r"|kva tyder|hva innebærer|hva inneberer|hva er|kva er|er det|gjelder|gjeld|why|when"
+    r"|who|what happens|what does|what is|is it|does|are you allowed)\b"
 )
 # words about what a request takes: a question whatever the grammar
 _REQUIREMENT = re.compile(
@@ -119,6 +124,11 @@ _TOPICS: List[Tuple[str, re.Pattern]] = [
             r"|bede|spurt|bestilt|bestilte|bedd)|ba\s+" + _I + r"\s+" + _NOT + r"|uten\s+a\s+ha"
             r"|utan\s+a\s+ha|ukjent|uventet|ikke\s+har\s+bedt)\b"
             r"|\b(?:ukjent|uventet|rar|merkelig|mystisk)e?\s+kode\b"
+            # «hvorfor fikk jeg en kode?», «fikk en kode, men har ikke gjort noe»
+            r"|\b(?:hvorfor|kvifor|korfor|why)\b(?!.*\b(?:ikke|ikkje|itj|not|never|aldri)\b).{0,30}\b(?:fikk|får|far|fekk|have i got"
+            r"|did i get|am i getting)\b.{0,30}\w*(?:kode|code)\w*\b"
+            r"|\b\w*(?:kode|code)\w*\b.{0,50}\b(?:ikke gjort noe|ikkje gjort noko|ikke gjort"
+            r" noen ting|out of the blue|haven't done anything|have not done anything)\b"
             r"|\bcode\b.{0,30}\b(?:didn't|did not|never|not)\s+(?:ask|request)"
             r"|\b(?:unexpected|unknown|strange) code\b"
         ),

@@ -198,6 +198,9 @@ def test_every_answer_the_action_can_choose_exists_in_both_languages():
         "Kan jeg protestere mot markedsføringen deres?",
         "Can I object to direct marketing?",
         "Jeg vil ha innsyn, må det være skriftlig?",
+        "Hvorfor må dere ha kopi av ID?",
+        "hva skjer med dataene når jeg sier opp?",
+        "What happens if I ask you to delete my data?",
     ],
 )
 def test_a_question_about_a_right_is_recognised(text):
@@ -218,6 +221,7 @@ def test_a_question_about_a_right_is_recognised(text):
         "Jeg ønsker innsyn. Legger ved kopi av legitimasjon",
         "jeg vil ha innsyn, jeg har ikke internett",
         "kan jeg få slettet kontoen min?",
+        "Hva har dere registrert om meg?",
     ],
 )
 def test_a_request_is_no_question(text):
@@ -259,6 +263,10 @@ def test_someone_elses_data_is_recognised(text, situation):
         ("hvor lenge lagrer dere opplysningene", None),
         ("jeg fikk ikke koden", None),
         ("koden er 123456", None),
+        ("Hvorfor fikk jeg en sms med kode fra dere?", "unsolicited_code"),
+        ("fikk en engangskode i dag men har ikke gjort noe", "unsolicited_code"),
+        ("hvorfor fikk jeg ikke koden?", None),  # the code step: a code is awaited
+        ("hvorfor tar det så lang tid å få koden?", None),
     ],
 )
 def test_silent_topics_that_need_patterns_are_recognised(text, topic):
