@@ -134,6 +134,17 @@ def ranking_of(parse: Dict[str, Any]) -> List[Tuple[str, float]]:
     return found
 
 
+def intent_of(parse: Dict[str, Any], question: Optional[str] = None) -> str:
+    """The message's intent; for a question about a right the NLU was unsure of
+    (``nlu_fallback``, slot question = how), the classifier's best guess below it."""
+    intent = (parse.get("intent") or {}).get("name") or ""
+    if intent == "nlu_fallback" and question == "how":
+        guesses = [r.get("name") for r in parse.get("intent_ranking") or []]
+        guesses = [g for g in guesses if g in TOPICS or g in REQUEST_ANSWERS]
+        return guesses[0] if guesses else "ask_rights"
+    return intent
+
+
 def choose_answer(
     parse: Dict[str, Any], question: Optional[str] = None, policy_topic: Optional[str] = None
 ) -> Optional[str]:
@@ -142,7 +153,7 @@ def choose_answer(
     is silent on found by its patterns; its answer goes first."""
     if policy_topic in TOPIC_ANSWERS:
         return TOPIC_ANSWERS[policy_topic]
-    intent = (parse.get("intent") or {}).get("name") or ""
+    intent = intent_of(parse, question)
     text = (parse.get("text") or "").strip()
     payload = text.startswith("/")
     ranking = [] if payload else ranking_of(parse)
@@ -230,7 +241,7 @@ class ActionAnswerQuestion(Action):
     ) -> List[EventType]:
         responses = _responses(domain)
         parse = tracker.latest_message or {}
-        intent = (parse.get("intent") or {}).get("name") or ""
+        intent = intent_of(parse, tracker.get_slot("question"))
         situation = None if _in_form(tracker) else tracker.get_slot("situation")
         if situation in SITUATIONS:
             return self.someone_else(dispatcher, situation, intent)

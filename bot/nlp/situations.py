@@ -59,9 +59,15 @@ _QUESTION = re.compile(
     r"|\bhva kan (?:ikke|ikkje) slettes\b|\bwhat (?:can't|cannot|can you not) you\b"
     # whether one has the right, not the request: «Har jeg rett til å ...?», «Kan jeg
     # protestere mot ...?» («kan jeg få innsyn?» is a polite request, not matched)
-    r"|\bhar (?:jeg|eg|e|æ|man|vi|me) (?:ikke |ikkje )?rett\b|\bhar (?:jeg|eg|man) lov\b"
+    r"|\bhar (?:jeg|eg|e|æ|man|vi|me) (?:ikke |ikkje )?rett\b|\b(?:har|får|far) (?:jeg|eg|man|vi|me) lov\b"
     r"|\bkan (?:jeg|eg|e|æ|man|vi|me) (?:protestere|motsette|nekte|reservere|kreve|klage)\b"
     r"|\b(?:can|may) i (?:object|refuse|complain|demand|opt out)\b"
+    # whether one may ask at all: «kan jeg be dere om ...?», «får jeg ... hvis jeg ber om det?»
+    r"|\bkan (?:jeg|eg|e|æ|man|vi|me) (?:be (?:dere|dokker|dykk|de|om)|ta med|kreve|flytte"
+    r"|fa (?:dem |dataene |opplysningene |opplysningane )?(?:flyttet|flytta|overf[oø]rt))\b"
+    r"|\b(?:hvis|viss|om) (?:jeg|eg|e|æ|vi|me) (?:spør|spor|ber|krever|kreve)\b"
+    r"|\bcan i (?:ask|request|take my data|have my data moved|get my data moved|move)\b"
+    r"|\bif i (?:ask|request)\b"
     r"|\b(?:do|have) i (?:got )?(?:the |a )?right\b|\bam i (?:entitled|allowed)\b"
     # a question by its first words: why, when, who, what happens / means, is it, does it
     # («hva har dere om meg?» is left out: a customer who asks it often wants the extract)

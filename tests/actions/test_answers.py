@@ -104,6 +104,19 @@ def test_a_silent_topic_is_answered_honestly_with_nothing_offered():
     assert said == ["utter_ask_rights/unsolicited_code"]  # advice, no form, no new code
 
 
+def test_a_question_about_a_right_the_nlu_was_unsure_of_is_answered_under_its_guess():
+    unsure = parse("do I have to send a letter to get my data?", "nlu_fallback")
+    unsure["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "request_access", "confidence": 0.28},
+        {"name": "ask_rights", "confidence": 0.2},
+    ]
+    assert answers.choose_answer(unsure, "how") == "ask_rights/access_how"
+    assert answers.choose_answer(unsure, None) is None  # no question: «please rephrase»
+    unsure["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.3}]
+    assert answers.choose_answer(unsure, "how") == "ask_rights/overview"
+
+
 def test_a_request_without_a_how_question_gets_no_answer():
     assert answers.choose_answer(parse("jeg vil ha innsyn", "request_access")) is None
 
@@ -201,6 +214,10 @@ def test_every_answer_the_action_can_choose_exists_in_both_languages():
         "Hvorfor må dere ha kopi av ID?",
         "hva skjer med dataene når jeg sier opp?",
         "What happens if I ask you to delete my data?",
+        "kan jeg ta med meg opplysningene mine til en annen leverandør?",
+        "får jeg se alt dere har om meg hvis jeg spør?",
+        "can I get my data moved to another company?",
+        "får jeg lov til å si nei til kundeundersøkelser?",
     ],
 )
 def test_a_question_about_a_right_is_recognised(text):
@@ -222,6 +239,7 @@ def test_a_question_about_a_right_is_recognised(text):
         "jeg vil ha innsyn, jeg har ikke internett",
         "kan jeg få slettet kontoen min?",
         "Hva har dere registrert om meg?",
+        "kan dere flytte dataene mine til Helgelandskraft?",
     ],
 )
 def test_a_request_is_no_question(text):
