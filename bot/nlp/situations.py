@@ -59,7 +59,8 @@ _QUESTION = re.compile(
     r"|\bhva kan (?:ikke|ikkje) slettes\b|\bwhat (?:can't|cannot|can you not) you\b"
     # whether one has the right, not the request: «Har jeg rett til å ...?», «Kan jeg
     # protestere mot ...?» («kan jeg få innsyn?» is a polite request, not matched)
-    r"|\bhar (?:jeg|eg|e|æ|man|vi|me) (?:ikke |ikkje )?rett\b|\b(?:har|får|far) (?:jeg|eg|man|vi|me) lov\b"
+    r"|\bhar (?:jeg|eg|e|æ|man|vi|me) (?:ikke |ikkje )?rett\b"
+    r"|\b(?:har|får|far) (?:jeg|eg|man|vi|me) lov\b"
     r"|\bkan (?:jeg|eg|e|æ|man|vi|me) (?:protestere|motsette|nekte|reservere|kreve|klage)\b"
     r"|\b(?:can|may) i (?:object|refuse|complain|demand|opt out)\b"
     # whether one may ask at all: «kan jeg be dere om ...?», «får jeg ... hvis jeg ber om det?»
@@ -131,7 +132,8 @@ _TOPICS: List[Tuple[str, re.Pattern]] = [
             r"|utan\s+a\s+ha|ukjent|uventet|ikke\s+har\s+bedt)\b"
             r"|\b(?:ukjent|uventet|rar|merkelig|mystisk)e?\s+kode\b"
             # «hvorfor fikk jeg en kode?», «fikk en kode, men har ikke gjort noe»
-            r"|\b(?:hvorfor|kvifor|korfor|why)\b(?!.*\b(?:ikke|ikkje|itj|not|never|aldri)\b).{0,30}\b(?:fikk|får|far|fekk|have i got"
+            r"|\b(?:hvorfor|kvifor|korfor|why)\b(?!.*\b(?:ikke|ikkje|itj|not|never|aldri)\b)"
+            r".{0,30}\b(?:fikk|får|far|fekk|have i got"
             r"|did i get|am i getting)\b.{0,30}\w*(?:kode|code)\w*\b"
             r"|\b\w*(?:kode|code)\w*\b.{0,50}\b(?:ikke gjort noe|ikkje gjort noko|ikke gjort"
             r" noen ting|out of the blue|haven't done anything|have not done anything)\b"
