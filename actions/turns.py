@@ -72,6 +72,10 @@ SMALL_TALK_MAX_WORDS = 4
 SMALL_TALK_CONFIDENCE = 0.5
 # A request of another kind, this short, switches even from a step that takes any words.
 SWITCH_MAX_WORDS = 8
+# Neighbouring rights whose steps ask what the request is about: a processing named there
+# («ikke statistikk» while asked what to restrict) sounds like the neighbour; it switches
+# only when the message names the neighbour (entity request_kind: «jeg vil heller protestere»).
+NEIGHBOURS = (frozenset({"request_objection", "request_restriction"}),)
 
 # --- the words ---------------------------------------------------------------------------
 
@@ -250,6 +254,13 @@ def read(
         # while asked for the complaint or the details switches
         # (an opt-out the NLU hears in «dere ringer meg hele tiden» is the complaint's words)
         other = intent in RIGHTS_REQUEST_INTENTS and intent != f"request_{kind}"
+        if other and frozenset({intent, f"request_{kind}"}) in NEIGHBOURS:
+            named = {
+                e.get("value")
+                for e in message.get("entities") or []
+                if e.get("entity") == "request_kind"
+            }
+            other = intent[len("request_") :] in named
         sure = confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE
         short = words(text) <= SWITCH_MAX_WORDS
         return Reading.SWITCH if other and sure and short else Reading.ANSWER

@@ -150,6 +150,25 @@ def test_a_restriction_in_the_words_of_a_restriction_is_still_the_details(chat):
     assert ticket["details"]["request_details"] == "ikke bruk dem til statistikk"
 
 
+def test_a_processing_named_while_restricting_is_the_details_even_if_it_sounds_like_an_objection(
+    chat,
+):
+    """«ikke statistikk» while asked what to restrict, read as a sure request_objection: the
+    details of the restriction, not a switch to the neighbouring right."""
+    c = verified_restriction(chat)
+    c.say("ikke statistikk", "request_objection", 0.95)
+    (ticket,) = tickets()
+    assert ticket["kind"] == "restriction"
+    assert ticket["details"]["request_details"] == "ikke statistikk"
+
+
+def test_naming_the_neighbouring_right_while_restricting_switches(chat):
+    c = verified_restriction(chat)
+    kind = [{"entity": "request_kind", "value": "objection"}]
+    c.say("jeg vil heller protestere", "request_objection", 0.95, entities=kind)
+    assert c.slot("request_kind") == "objection" and tickets() == []
+
+
 def test_the_same_request_again_at_the_code_step_goes_on_where_it_was(chat):
     c = at_the_code_step(chat)
     turn = c.say("jeg vil ha innsyn i opplysningene mine", "request_access", 0.95)
