@@ -31,7 +31,9 @@ def pytest_collection_modifyitems(items):
 def assistant(tmp_path_factory):
     """One running assistant for the session, with the demo customers imported."""
     work = tmp_path_factory.mktemp("assistant")
-    running = start_assistant(work)
+    # every ticket alerts staff at once: tests on this shared assistant run in any order, and
+    # a batched alert (tests/register/test_staff.py) would hide one test's alert behind another's
+    running = start_assistant(work, {"KLBOT_STAFF_ALERT_EVERY": "0"})
     klbot(running.env, "customers", "import", str(ROOT / "demo" / "customers.csv"))
     yield running
     running.stop()
