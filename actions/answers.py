@@ -87,17 +87,27 @@ TOPIC_ANSWERS: Dict[str, str] = {
     "dpo": "ask_rights/dpo",
     "unsolicited_code": "ask_rights/unsolicited_code",  # security advice, and no new code
 }
-# every answer that says the policy is silent (tests/test_policy_answers.py checks the words)
+# every answer that says the policy is silent (tests/test_policy_answers.py checks the words;
+# chat retention and an unsolicited code are answered from what we know, not silent)
 SILENT = frozenset(
-    set(TOPIC_ANSWERS.values()) - {"ask_retention/chat", "ask_rights/unsolicited_code"}
-) | {
-    "ask_data_collected/security",
-    "ask_data_collected/national_id",
-    "ask_data_collected/consumption",
-    "ask_purposes/credit_check",
-    "ask_rights/deadline",
-    "ask_rights/fee",
-}
+    {
+        "ask_data_collected/cookies",
+        "ask_data_collected/storage",
+        "ask_data_collected/security",
+        "ask_data_collected/national_id",
+        "ask_data_collected/consumption",
+        "ask_sharing/breach",
+        "ask_sharing/sale",
+        "ask_sharing/transfer",
+        "ask_sharing/processor",
+        "ask_purposes/automated",
+        "ask_purposes/credit_check",
+        "ask_marketing/telemarketing",
+        "ask_rights/dpo",
+        "ask_rights/deadline",
+        "ask_rights/fee",
+    }
+)
 # someone else's data (slot situation): data/rules/topics.yml
 SITUATIONS = ("deceased", "contact_person", "company")
 # answers after which the customer chooses among requests (buttons, no «ja» to take)

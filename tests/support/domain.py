@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import copy
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Dict
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.servers import ROOT
+
 DOMAIN_FILE = ROOT / "domain.yml"
 RESPONSES_DIR = ROOT / "data" / "nlu" / "responses"
 
