@@ -93,3 +93,42 @@ def test_english_stays_english_through_no_code(assistant):
     )
     for text in (t for turn in turns for t in turn):
         assert not NORWEGIAN.search(text.replace("«avbryt»", "")), text
+
+
+@pytest.mark.parametrize(
+    "question,said",
+    [
+        ("Bruker dere kunstig intelligens til å avgjøre noe om meg?", "sier ikke noe om"),
+        ("Hvor er opplysningene mine lagret?", "sier ikke noe om"),
+        ("Koster det noe å få innsyn?", "gratis"),
+        ("Do you transfer my data outside the EEA?", "does not say"),
+    ],
+)
+def test_a_question_the_policy_is_silent_on_gets_the_honest_answer_and_no_form(
+    assistant, question, said
+):
+    env = assistant.env
+    sender = new_sender("silent")
+    before = len(requests_json(env))
+    (reply,) = conversation(assistant, sender, question)
+    text = joined(reply)
+    assert said in text and "63 85 88 70" in text, reply
+    # no form: nobody is asked for a contact point, nothing is written
+    assert "registrert hos oss?" not in text and "registered with us?" not in text, reply
+    assert len(requests_json(env)) == before
+
+
+def test_an_unexpected_code_question_at_the_code_step_sends_no_code_and_the_code_holds(
+    assistant,
+):
+    """«Hvorfor fikk jeg en kode?» mid-request gets the security advice; the code already
+    sent stays valid, no new code goes out (no quota spent), and it verifies the request."""
+    env = assistant.env
+    sender = new_sender("why-code")
+    conversation(assistant, sender, "jeg vil ha innsyn", KNOWN_EMAIL)
+    sent = codes_to(env, KNOWN_EMAIL)
+    code = latest_code(env, KNOWN_EMAIL)
+    turns = conversation(assistant, sender, "hvorfor fikk jeg en kode på e-post?", code)
+    assert "ikke gi koden til noen" in joined(turns[0]).lower(), turns
+    assert codes_to(env, KNOWN_EMAIL) == sent
+    assert "koden stemmer" in joined(turns[1]), turns
