@@ -41,41 +41,60 @@ _WANTS = re.compile(
     r"|\bvil (?:gjerne|ha)\b|\bi (?:want|would like|'d like)\b|\bplease\b|\bsnill\b"
     r"|\b(?:slett|fjern|send|gi)\s+(?:meg|oss|alt)\b|\bstart\b",
 )
-_QUESTION = re.compile(
-    r"\b(?:hvordan|korleis|koss|kossen|åssen|assen|hvorleis|how)\b"
-    r"|\b(?:ma|må|skal|trenger|treng|trengs|bor|bør)\s+(?:det|den|jeg|eg|e|man|vi|me|forespørselen"
-    r"|foresporselen|kravet|brevet|søknaden)\b"
-    r"|\b(?:do|must|should)\s+(?:i|we)\b|\bdoes it have to\b|\bis it enough\b"
-    r"|\bforskjell\w*|\bdifference\b|\b(?:selv|sjolv|sjølv) om\b|\beven (?:if|though)\b"
-    r"|\bhva\s+(?:kan|kan\s+ikke)\s+dere\s+"
-    + _NOT
-    + r"|\bkva\s+kan\s+(?:de|dokker|dykk)\s+"
-    + _NOT
-    + r"|\bhva (?:skal|må|ma) (?:jeg|eg|vi) (?:skrive|legge ved|sende)\b"
-    r"|\bkva (?:skal|må|ma) (?:eg|me) (?:skrive|legge ved|sende)\b"
-    r"|\bhvem (?:hos oss|i firmaet|i selskapet|i bedriften|kan be|kan sende|kan kreve)\b"
-    r"|\bkven (?:hjå oss|hja oss|kan be)\b|\bwho (?:can|may) (?:ask|request)\b"
-    r"|\bhva er (?:det )?(?:dere )?" + _NOT + r"\s+kan\b"
-    r"|\bhva kan (?:ikke|ikkje) slettes\b|\bwhat (?:can't|cannot|can you not) you\b"
+# Each way a message asks how a right works or what it takes, by name; tests/actions/
+# test_answers.py has an example for every name that no other pattern matches.
+QUESTION_PATTERNS: Dict[str, str] = {
+    "how_word": r"\b(?:hvordan|korleis|koss|kossen|åssen|assen|hvorleis|how)\b",
+    # «må det være skriftlig?», also «hva må jeg legge ved?», «kva skal eg skrive?»
+    "must_it": (
+        r"\b(?:ma|må|skal|trenger|treng|trengs|bor|bør)\s+(?:det|den|jeg|eg|e|man|vi|me"
+        r"|forespørselen|foresporselen|kravet|brevet|søknaden)\b"
+        r"|\b(?:do|must|should)\s+(?:i|we)\b|\bdoes it have to\b|\bis it enough\b"
+    ),
+    "difference": r"\bforskjell\w*|\bdifference\b",
+    "even_if": r"\b(?:selv|sjolv|sjølv) om\b|\beven (?:if|though)\b",
+    "what_cannot": (
+        r"\bhva\s+(?:kan|kan\s+ikke)\s+dere\s+"
+        + _NOT
+        + r"|\bkva\s+kan\s+(?:de|dokker|dykk)\s+"
+        + _NOT
+        + r"|\bhva er (?:det )?(?:dere )?"
+        + _NOT
+        + r"\s+kan\b"
+        r"|\bhva kan (?:ikke|ikkje) slettes\b|\bwhat (?:can't|cannot|can you not) you\b"
+    ),
+    "who_may_ask": (
+        r"\bhvem (?:hos oss|i firmaet|i selskapet|i bedriften|kan be|kan sende|kan kreve)\b"
+        r"|\bkven (?:hjå oss|hja oss|kan be)\b|\bwho (?:can|may) (?:ask|request)\b"
+    ),
     # whether one has the right, not the request: «Har jeg rett til å ...?», «Kan jeg
     # protestere mot ...?» («kan jeg få innsyn?» is a polite request, not matched)
-    r"|\bhar (?:jeg|eg|e|æ|man|vi|me) (?:ikke |ikkje )?rett\b"
-    r"|\b(?:har|får|far) (?:jeg|eg|man|vi|me) lov\b"
-    r"|\bkan (?:jeg|eg|e|æ|man|vi|me) (?:protestere|motsette|nekte|reservere|kreve|klage)\b"
-    r"|\b(?:can|may) i (?:object|refuse|complain|demand|opt out)\b"
+    "have_the_right": (
+        r"\bhar (?:jeg|eg|e|æ|man|vi|me) (?:ikke |ikkje )?rett\b"
+        r"|\b(?:har|får|far) (?:jeg|eg|man|vi|me) lov\b"
+        r"|\b(?:do|have) i (?:got )?(?:the |a )?right\b|\bam i (?:entitled|allowed)\b"
+    ),
+    "may_i_oppose": (
+        r"\bkan (?:jeg|eg|e|æ|man|vi|me) (?:protestere|motsette|nekte|reservere|kreve|klage)\b"
+        r"|\b(?:can|may) i (?:object|refuse|complain|demand|opt out)\b"
+    ),
     # whether one may ask at all: «kan jeg be dere om ...?», «får jeg ... hvis jeg ber om det?»
-    r"|\bkan (?:jeg|eg|e|æ|man|vi|me) (?:be (?:dere|dokker|dykk|de|om)|ta med|kreve|flytte"
-    r"|fa (?:dem |dataene |opplysningene |opplysningane )?(?:flyttet|flytta|overf[oø]rt))\b"
-    r"|\b(?:hvis|viss|om) (?:jeg|eg|e|æ|vi|me) (?:spør|spor|ber|krever|kreve)\b"
-    r"|\bcan i (?:ask|request|take my data|have my data moved|get my data moved|move)\b"
-    r"|\bif i (?:ask|request)\b"
-    r"|\b(?:do|have) i (?:got )?(?:the |a )?right\b|\bam i (?:entitled|allowed)\b"
+    "may_i_ask": (
+        r"\bkan (?:jeg|eg|e|æ|man|vi|me) (?:be (?:dere|dokker|dykk|de|om)|ta med|kreve|flytte"
+        r"|fa (?:dem |dataene |opplysningene |opplysningane )?(?:flyttet|flytta|overf[oø]rt))\b"
+        r"|\b(?:hvis|viss|om) (?:jeg|eg|e|æ|vi|me) (?:spør|spor|ber|krever|kreve)\b"
+        r"|\bcan i (?:ask|request|take my data|have my data moved|get my data moved|move)\b"
+        r"|\bif i (?:ask|request)\b"
+    ),
     # a question by its first words: why, when, who, what happens / means, is it, does it
     # («hva har dere om meg?» is left out: a customer who asks it often wants the extract)
-    r"|^\W*(?:hvorfor|kvifor|korfor|når|naar|hvem|kven|hva skjer|kva skjer|hva betyr"
-    r"|kva tyder|hva innebærer|hva inneberer|hva er|kva er|er det|gjelder|gjeld|why|when"
-    r"|who|what happens|what does|what is|is it|does|are you allowed)\b"
-)
+    "opener": (
+        r"^\W*(?:hvorfor|kvifor|korfor|når|naar|hvem|kven|hva skjer|kva skjer|hva betyr"
+        r"|kva tyder|hva innebærer|hva inneberer|hva er|kva er|er det|gjelder|gjeld|why|when"
+        r"|who|what happens|what does|what is|is it|does|are you allowed)\b"
+    ),
+}
+_QUESTION = re.compile("|".join(f"(?:{pattern})" for pattern in QUESTION_PATTERNS.values()))
 # words about what a request takes: a question whatever the grammar
 _REQUIREMENT = re.compile(
     r"\b(?:skriftlig\w*|skriftleg\w*|in writing|underskr\w+|signert?\b|signatur\w*|konvolutt\w*"

@@ -4,6 +4,7 @@ what the message is about beyond its intent is found by patterns (bot/nlp/situat
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from rasa_sdk import Tracker
@@ -222,6 +223,36 @@ def test_every_answer_the_action_can_choose_exists_in_both_languages():
 )
 def test_a_question_about_a_right_is_recognised(text):
     assert situations.asks_how(text)
+
+
+# one example per named pattern (bot.nlp.situations.QUESTION_PATTERNS) that only that
+# pattern matches: a pattern nobody can name an example for, or one another pattern already
+# covers, fails here
+PATTERN_EXAMPLES = {
+    "how_word": "korleis får eg sjå opplysningane",
+    "must_it": "må det være på papir",
+    "difference": "forskjellen på protest og begrensning",
+    "even_if": "sletter dere meg selv om jeg er kunde",
+    "what_cannot": "hva kan ikke slettes",
+    "who_may_ask": "vi er et AS, og hvem i firmaet kan sende den",
+    "have_the_right": "har jeg rett til innsyn",
+    "may_i_oppose": "kan jeg nekte kundeundersøkelser",
+    "may_i_ask": "kan jeg be dere om å flytte dataene",
+    "opener": "gjelder retten til sletting også fakturaer",
+}
+
+
+def test_every_question_pattern_has_an_example_only_it_matches():
+    assert set(PATTERN_EXAMPLES) == set(situations.QUESTION_PATTERNS)
+    for name, example in PATTERN_EXAMPLES.items():
+        folded = situations._fold(example)
+        matching = {
+            other
+            for other, pattern in situations.QUESTION_PATTERNS.items()
+            if re.search(pattern, folded) or re.search(pattern, example.lower())
+        }
+        assert matching == {name}, (example, matching)
+        assert situations.asks_how(example), example
 
 
 @pytest.mark.parametrize(
