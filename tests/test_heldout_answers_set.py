@@ -1,7 +1,10 @@
-"""The answers held-out set itself (no model): its schema, that it did not leak into the
-training data, that its facts are the policy's own words, and that the scorer can fail.
+"""The answers held-out sets themselves (no model): their schema, that they did not leak into
+the training data (nor into each other or the intent held-out sets), that their facts are the
+policy's own words, and that the scorer can fail.
 
-tests/test_policy_answers_heldout.py scores the set against the trained model.
+Both sets of ``ANSWER_SETS`` are checked: ``answers`` (tests/nlu/heldout_answers.yml) and
+``fresh`` (tests/nlu/heldout_answers_fresh.yml, GitHub issue #18 item 7).
+tests/test_policy_answers_heldout.py scores them against the trained model.
 """
 
 from __future__ import annotations
@@ -17,19 +20,34 @@ import yaml
 
 from bot.nlp.extractors import detect_language
 from bot.nlp.heldout_answers import (
-    ANSWER_SET,
+    ANSWER_SETS,
     ANSWERED_KINDS,
+    GATE_KEYS,
     KINDS,
     ROOT,
     Item,
+    gate_failures,
     load_answer_set,
     outcome,
     summarise,
 )
 from bot.policy import policy_text
 
-RAW = yaml.safe_load(ANSWER_SET.read_text(encoding="utf-8"))
-SET = load_answer_set()
+RAW = {name: yaml.safe_load(path.read_text(encoding="utf-8")) for name, path in ANSWER_SETS.items()}
+SETS = {name: load_answer_set(path) for name, path in ANSWER_SETS.items()}
+NAMES = sorted(ANSWER_SETS)
+# Per set: the bounds on its size, and on each kind's share (None: only that every kind is there).
+SIZE = {"answers": (120, 150), "fresh": (130, 150)}
+MIX = {
+    "answers": None,
+    # the fresh set was planned as ~55 % covered, ~20 % silent, ~10 % advice, ~15 % requests
+    "fresh": {
+        "covered": (0.45, 0.65),
+        "silent": (0.15, 0.25),
+        "advice": (0.07, 0.15),
+        "request": (0.10, 0.20),
+    },
+}
 POLICY = " ".join(policy_text().lower().split())
 ALLOWED_OUTSIDE_POLICY = {"datatilsynet"}  # the authority (SPEC: ask_complaint), not named there
 KEYS = {"text", "who", "topic", "kind", "facts", "forbid", "form", "offer"}
@@ -49,18 +67,31 @@ def grep_fixed(patterns, *paths) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_set_has_the_planned_size_and_mix():
-    items = SET.items
-    assert 120 <= len(items) <= 150, len(items)
+def test_every_answer_set_has_its_bounds():
+    assert set(SIZE) == set(MIX) == set(ANSWER_SETS), (SIZE, MIX, ANSWER_SETS)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_set_has_the_planned_size_and_mix(name):
+    items = SETS[name].items
+    low, high = SIZE[name]
+    assert low <= len(items) <= high, len(items)
     kinds = Counter(item.kind for item in items)
     assert set(kinds) == set(KINDS), kinds
+    for kind, (least, most) in (MIX[name] or {}).items():
+        share = kinds[kind] / len(items)
+        assert least <= share <= most, f"{kind}: {share:.0%} not in [{least:.0%}, {most:.0%}]"
     english = sum(detect_language(item.text) == "en" for item in items) / len(items)
     assert 0.10 <= english <= 0.20, f"English share {english:.0%}"
     texts = [" ".join(item.text.lower().split()) for item in items]
     assert len(set(texts)) == len(texts), [t for t, n in Counter(texts).items() if n > 1]
 
 
-@pytest.mark.parametrize("raw", RAW["items"], ids=lambda raw: raw["text"][:40])
+@pytest.mark.parametrize(
+    "raw",
+    [raw for name in NAMES for raw in RAW[name]["items"]],
+    ids=[f"{name}:{raw['text'][:40]}" for name in NAMES for raw in RAW[name]["items"]],
+)
 def test_item_schema(raw):
     assert set(raw) <= KEYS and {"text", "who", "topic", "kind", "form"} <= set(raw), set(raw)
     assert isinstance(raw["text"], str) and raw["text"].strip()
@@ -91,35 +122,44 @@ def test_item_schema(raw):
         assert any(CONTACT_MARKERS <= g for g in groups), "a group with the contact details"
 
 
-def _in_policy(alternative: str) -> bool:
+def _in_policy(alternative: str, glossary) -> bool:
     if alternative in ALLOWED_OUTSIDE_POLICY or alternative in POLICY:
         return True
-    rendered = SET.glossary.get(alternative)
+    rendered = glossary.get(alternative)
     return rendered is not None and rendered in POLICY
 
 
-def test_every_fact_of_a_covered_item_is_in_the_policy():
+@pytest.mark.parametrize("name", NAMES)
+def test_every_fact_of_a_covered_item_is_in_the_policy(name):
+    answer_set = SETS[name]
     outside = sorted(
         {
             alternative
-            for item in SET.items
+            for item in answer_set.items
             if item.kind == "covered"
             for group in item.facts
             for alternative in group
-            if not _in_policy(alternative)
+            if not _in_policy(alternative, answer_set.glossary)
         }
     )
     assert not outside, f"not in the policy text nor a listed translation of it: {outside}"
 
 
-def test_every_glossary_entry_renders_the_policys_own_words():
-    wrong = {k: v for k, v in SET.glossary.items() if v.lower() not in POLICY}
+def test_the_policy_words_check_can_fail():
+    assert _in_policy("3 måneder", {}) and _in_policy("three months", {"three months": "3 måneder"})
+    assert not _in_policy("6 måneder", {}) and not _in_policy("x", {"x": "6 måneder"})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_glossary_entry_renders_the_policys_own_words(name):
+    wrong = {k: v for k, v in SETS[name].glossary.items() if v.lower() not in POLICY}
     assert not wrong, wrong
 
 
-def test_no_text_of_the_set_is_in_the_training_data(tmp_path):
+@pytest.mark.parametrize("name", NAMES)
+def test_no_text_of_the_set_is_in_the_training_data(name, tmp_path):
     """grep data/ (training data, rules, stories, responses) for every text of the set."""
-    patterns = sorted({item.text.strip().rstrip(".?!").strip() for item in SET.items})
+    patterns = sorted({item.text.strip().rstrip(".?!").strip() for item in SETS[name].items})
     pattern_file = tmp_path / "patterns.txt"
     pattern_file.write_text("\n".join(patterns) + "\n", encoding="utf-8")
     found = grep_fixed(pattern_file, ROOT / "data", ROOT / "domain.yml")
@@ -142,15 +182,28 @@ def test_the_grep_finds_a_text_that_is_in_the_data(tmp_path):
     assert found.returncode == 0 and found.stdout.strip()
 
 
-def test_no_text_is_in_an_intent_held_out_set():
+@pytest.mark.parametrize("name", NAMES)
+def test_no_text_is_in_an_intent_held_out_set(name):
     from bot.nlp.heldout import HELDOUT_SETS, load_examples, normalise
 
-    ours = {normalise(item.text) for item in SET.items}
+    ours = {normalise(item.text) for item in SETS[name].items}
     shared = {
-        name: sorted(ours & {normalise(text) for text, _, _ in load_examples(path)})
-        for name, path in HELDOUT_SETS.items()
+        intent_set: sorted(ours & {normalise(text) for text, _, _ in load_examples(path)})
+        for intent_set, path in HELDOUT_SETS.items()
     }
     assert not any(shared.values()), shared
+
+
+def test_the_answer_sets_share_no_text():
+    """A text in two answer sets would make the fresh one measure what was already tuned on."""
+    from bot.nlp.heldout import normalise
+
+    seen = {}
+    for name in NAMES:
+        for item in SETS[name].items:
+            key = normalise(item.text)
+            assert key not in seen or seen[key] == name, (key, seen[key], name)
+            seen[key] = name
 
 
 def test_the_scorer_sees_a_reply_in_the_wrong_language():
@@ -202,3 +255,20 @@ def test_the_summary_counts_each_share_over_its_own_items():
     assert summary.unfaithful == 0.5
     assert summary.form_on_request == 0.5
     assert summary.topic_failures == {"t": {"facts": 1, "form": 1, "unfaithful": 1, "no form": 1}}
+
+
+def test_the_gates_catch_a_summary_outside_them():
+    question, request = _item(facts=[["fakta"]]), _item(kind="request", form=True)
+    summary = summarise(
+        [
+            outcome(question, [{"text": "fakta"}], None),
+            outcome(question, [{"text": "nei"}], None),
+            outcome(request, [{"text": "?"}], "some_form"),
+        ]
+    )
+    gates = dict.fromkeys(GATE_KEYS, 0.0) | {"min_answered": 0.5, "min_form_on_request": 1.0}
+    assert gate_failures(summary, gates) == []
+    assert gate_failures(summary, gates | {"min_answered": 0.6}) == ["answered 50.0% < 60.0%"]
+    assert gate_failures(summary, gates | {"min_form_on_request": 1.01}) != []
+    with pytest.raises(ValueError):
+        gate_failures(summary, {"min_answered": 0.5})

@@ -1,4 +1,5 @@
-"""The bot's replies on the answers held-out set (tests/nlu/heldout_answers.yml), in-process.
+"""The bot's replies on the answers held-out sets (tests/nlu/heldout_answers.yml and the fresh
+tests/nlu/heldout_answers_fresh.yml), in-process.
 
 The trained model (``KLBOT_TEST_MODEL`` or ``models/klbot.tar.gz``) is loaded with Rasa's
 ``Agent``; the custom actions run in a real action server (``python -m bot.action_server``,
@@ -14,9 +15,14 @@ conversation (a REST-like sender id); the bot's messages of that turn are scored
 * requests that started a form, and replies in the wrong language (English asked, Norwegian
   answered, or the other way round).
 
-Results go to ``results/answers_heldout.json`` and a table is printed. The gates below are
-the values measured on main's model on 2026-12-03 with a small margin (docs/NLU.md, "Answers
-held-out set"): they hold today and are meant to be raised as the answers improve.
+Results go to ``results/answers_heldout.json`` (and ``results/answers_heldout_fresh.json``
+for the fresh set) and a table is printed per set. The gates below are the values measured
+on main's model on 2026-12-03 with a small margin (docs/NLU.md, "Answers held-out set"):
+they hold today and are meant to be raised as the answers improve.
+
+The fresh set (GitHub issue #18, item 7, "held-out means unseen") is scored in the same run,
+with its own gates, ``FRESH_GATES``: ``None`` until the lead has measured it once. Nothing
+may be tuned on its failures; that is what keeps it unseen.
 """
 
 from __future__ import annotations
@@ -28,17 +34,26 @@ import secrets
 import subprocess
 import uuid
 from pathlib import Path
-from typing import List, Optional, Set
+from typing import Dict, List, Optional, Set
 
 import pytest
 
-from bot.nlp.heldout_answers import Outcome, load_answer_set, outcome, summarise
+from bot.nlp.heldout_answers import (
+    ANSWER_SET,
+    FRESH_ANSWER_SET,
+    Outcome,
+    gate_failures,
+    load_answer_set,
+    outcome,
+    summarise,
+)
 from tests.support.servers import BIN, ROOT, free_port, wait_http
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 MODEL = Path(os.environ.get("KLBOT_TEST_MODEL") or ROOT / "models" / "klbot.tar.gz")
 RESULTS = ROOT / "results" / "answers_heldout.json"
+FRESH_RESULTS = ROOT / "results" / "answers_heldout_fresh.json"
 
 # Gates: measured on main's model of 2026-12-03 (docs/NLU.md, "Answers held-out set") with a
 # small margin: answered 51.3 %, form on a question 28.2 %, unfaithful 0 %, form on a
@@ -52,6 +67,18 @@ MAX_UNFAITHFUL = 0.02  # share of questions whose reply has a forbidden phrase
 # questions; a known regression, recorded in docs/NLU.md, to be won back, not hidden
 MIN_FORM_ON_REQUEST = 0.85  # share of requests for which a form started
 MAX_WRONG_LANGUAGE = 0.02  # share of replies not in the message's language (English/Norwegian)
+GATES = {
+    "min_answered": MIN_ANSWERED,
+    "max_form_on_question": MAX_FORM_ON_QUESTION,
+    "max_unfaithful": MAX_UNFAITHFUL,
+    "min_form_on_request": MIN_FORM_ON_REQUEST,
+    "max_wrong_language": MAX_WRONG_LANGUAGE,
+}
+
+# The fresh set's gates (same keys as GATES), or None: not yet measured. The lead scores the
+# fresh set once (results/answers_heldout_fresh.json) and sets them from that measurement;
+# they are never lowered to let a change pass, and nothing is tuned on the fresh set's items.
+FRESH_GATES: Optional[Dict[str, float]] = None
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +145,28 @@ def form_in_turn(events: List, forms: Set[str], prompts: Set[str]) -> Optional[s
     return None
 
 
+def _write_results(path: Path, title: str, results: List[Outcome], gates) -> None:
+    summary = summarise(results)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(
+            {
+                "model": str(MODEL),
+                "summary": summary.as_json(),
+                "gates": gates,
+                "items": [o.as_json() for o in results],
+            },
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    print("\n" + summary.table(title) + f"\n(results: {path})")
+
+
 @pytest.fixture(scope="module")
-def outcomes(action_server) -> List[Outcome]:
+def scored(action_server) -> Dict[str, List[Outcome]]:
+    """Both sets scored with one model load: {"answers": [...], "fresh": [...]}."""
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first (or set KLBOT_TEST_MODEL)")
     from rasa.core.agent import Agent
@@ -131,7 +178,10 @@ def outcomes(action_server) -> List[Outcome]:
     rasa_speedups.install()
     url, token = action_server
     endpoint = EndpointConfig(url, headers={"Authorization": f"Bearer {token}"})
-    items = load_answer_set().items
+    sets = {
+        "answers": load_answer_set(ANSWER_SET).items,
+        "fresh": load_answer_set(FRESH_ANSWER_SET).items,
+    }
     cwd = Path.cwd()
     os.chdir(ROOT)  # the pipeline loads var/spacy/nb_blank relative to the project root
     try:
@@ -139,7 +189,7 @@ def outcomes(action_server) -> List[Outcome]:
         forms = set(agent.domain.form_names)
         prompts = form_prompts(agent.domain)
 
-        async def run_all() -> List[Outcome]:
+        async def run(items) -> List[Outcome]:
             results = []
             for item in items:
                 sender = uuid.uuid4().hex  # what the REST channel's clients send
@@ -154,32 +204,25 @@ def outcomes(action_server) -> List[Outcome]:
                 results.append(outcome(item, channel.messages, form))
             return results
 
+        async def run_all() -> Dict[str, List[Outcome]]:
+            return {name: await run(items) for name, items in sets.items()}
+
         results = asyncio.run(run_all())
     finally:
         os.chdir(cwd)
-    summary = summarise(results)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "model": str(MODEL),
-                "summary": summary.as_json(),
-                "gates": {
-                    "min_answered": MIN_ANSWERED,
-                    "max_form_on_question": MAX_FORM_ON_QUESTION,
-                    "max_unfaithful": MAX_UNFAITHFUL,
-                    "min_form_on_request": MIN_FORM_ON_REQUEST,
-                    "max_wrong_language": MAX_WRONG_LANGUAGE,
-                },
-                "items": [o.as_json() for o in results],
-            },
-            ensure_ascii=False,
-            indent=1,
-        ),
-        encoding="utf-8",
-    )
-    print("\n" + summary.table() + f"\n(results: {RESULTS})")
+    _write_results(RESULTS, "answers held-out set", results["answers"], GATES)
+    _write_results(FRESH_RESULTS, "answers held-out set (fresh)", results["fresh"], FRESH_GATES)
     return results
+
+
+@pytest.fixture(scope="module")
+def outcomes(scored) -> List[Outcome]:
+    return scored["answers"]
+
+
+@pytest.fixture(scope="module")
+def fresh_outcomes(scored) -> List[Outcome]:
+    return scored["fresh"]
 
 
 def test_every_message_got_a_reply(outcomes):
@@ -210,3 +253,25 @@ def test_requests_start_forms(outcomes):
 def test_replies_are_in_the_language_of_the_message(outcomes):
     summary = summarise(outcomes)
     assert summary.wrong_language <= MAX_WRONG_LANGUAGE, summary.table()
+
+
+def test_the_fresh_set_was_scored(fresh_outcomes):
+    """Every fresh message was sent and the results file written (whatever the replies were)."""
+    assert len(fresh_outcomes) == len(load_answer_set(FRESH_ANSWER_SET).items)
+    written = json.loads(FRESH_RESULTS.read_text(encoding="utf-8"))
+    assert written["summary"]["n"] == len(fresh_outcomes)
+
+
+def test_the_fresh_set_holds_its_gates(fresh_outcomes):
+    if FRESH_GATES is None:
+        pytest.skip(
+            "FRESH_GATES is None: the fresh answers set (tests/nlu/heldout_answers_fresh.yml) "
+            f"has not been measured yet; it was scored into {FRESH_RESULTS.name}, and the lead "
+            "sets the gates from that first measurement (GitHub issue #18, item 7)"
+        )
+    summary = summarise(fresh_outcomes)
+    silent = sum(not o.reply for o in fresh_outcomes)
+    failures = gate_failures(summary, FRESH_GATES)
+    if silent:
+        failures.append(f"{silent} fresh messages got no reply")
+    assert not failures, f"{failures}\n" + summary.table("answers held-out set (fresh)")
