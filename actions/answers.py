@@ -10,6 +10,8 @@ classifier names the topic; the ResponseSelector (config.yml) names the question
 * the selector's best question under the topic the classifier chose;
 * the selector's best question under another topic, when it is sure (``CROSS_TOPIC``): a
   question about surveys may be classified ``ask_legal_basis`` or ``ask_purposes``;
+* a rights question that names a right («Hva inneholder et registerutdrag?») while the
+  selector is unsure (below ``UNSURE``) or gives the overview: that right's answer;
 * a question about how a right works that the classifier took for the request
   («hvordan ber jeg om registerutdrag?» is ``request_access``): the right's answer
   (``ask_rights/...``), then the request is offered, never started.
@@ -41,6 +43,10 @@ TOPICS = (
 )
 # the selector's confidence above which its question is taken under another topic
 CROSS_TOPIC = 0.6
+# below this (or with the overview), a rights question that names a right in so many words
+# gets that right's answer: «Hva inneholder et registerutdrag?» is about access, whatever
+# weak guess the selector makes among the other rights' answers
+UNSURE = 0.3
 # a question about a request (question = how): the answers that may fit, the first by default
 REQUEST_ANSWERS: Dict[str, Tuple[str, ...]] = {
     "request_access": (
@@ -50,8 +56,13 @@ REQUEST_ANSWERS: Dict[str, Tuple[str, ...]] = {
         "ask_rights/envelope",
         "ask_rights/by_letter",
         "ask_rights/company",
+        "ask_rights/access_contents",
     ),
-    "request_erasure": ("ask_rights/erasure_limits", "ask_retention/invoices"),
+    "request_erasure": (
+        "ask_rights/erasure",
+        "ask_rights/erasure_limits",
+        "ask_retention/invoices",
+    ),
     "request_correction": ("ask_rights/correction",),
     "request_restriction": ("ask_rights/objection_vs_restriction",),
     "request_objection": ("ask_rights/objection_vs_restriction", "ask_marketing/object"),
@@ -65,6 +76,8 @@ OFFERED_REQUEST = {
     "ask_rights/envelope": "request_access",
     "ask_rights/by_letter": "request_access",
     "ask_rights/company": "request_access",
+    "ask_rights/access_contents": "request_access",
+    "ask_rights/erasure": "request_erasure",
     "ask_rights/erasure_limits": "request_erasure",
     "ask_retention/former_customers": "request_erasure",
     "ask_rights/correction": "request_correction",
@@ -119,6 +132,7 @@ CHOOSE_REQUEST = {
 NO_OFFER = {
     "ask_marketing/object",
     "ask_marketing/channels",
+    "ask_marketing/activities",
     "ask_legal_basis/marketing",
     *TOPIC_ANSWERS.values(),
     *SILENT,
@@ -168,21 +182,49 @@ def choose_answer(
     payload = text.startswith("/")
     ranking = [] if payload else ranking_of(parse)
     if intent in TOPICS:
-        if ranking:
-            best, confidence = ranking[0]
-            if topic_of(best) == intent:
-                return best
-            if topic_of(best) in TOPICS and confidence >= CROSS_TOPIC:
-                return best
-            under = [key for key, _ in ranking if topic_of(key) == intent]
-            if under:
-                return under[0]
-        return f"{intent}/overview"
+        key, confidence = _under_topic(intent, ranking)
+        right = None if payload else named_right(parse)
+        if (
+            intent == "ask_rights"
+            and right
+            and (key == "ask_rights/overview" or confidence < UNSURE)
+            and key not in REQUEST_ANSWERS[right]
+        ):
+            return _answer_about(right, ranking)
+        return key
     if intent in REQUEST_ANSWERS and question == "how":
-        allowed = REQUEST_ANSWERS[intent]
-        fitting = [key for key, _ in ranking[:5] if key in allowed]
-        return fitting[0] if fitting else allowed[0]
+        return _answer_about(intent, ranking)
     return None
+
+
+def _under_topic(intent: str, ranking: List[Tuple[str, float]]) -> Tuple[str, float]:
+    """(answer, the selector's confidence in it) under the topic the classifier chose."""
+    if ranking:
+        best, confidence = ranking[0]
+        if topic_of(best) == intent or (topic_of(best) in TOPICS and confidence >= CROSS_TOPIC):
+            return best, confidence
+        under = [(key, conf) for key, conf in ranking if topic_of(key) == intent]
+        if under:
+            return under[0]
+    return f"{intent}/overview", 0.0
+
+
+def _answer_about(request: str, ranking: List[Tuple[str, float]]) -> str:
+    """The answer about the right ``request`` (request_access, ...): the selector's best of
+    that right's answers among its first five, or the right's first answer."""
+    allowed = REQUEST_ANSWERS[request]
+    fitting = [key for key, _ in ranking[:5] if key in allowed]
+    return fitting[0] if fitting else allowed[0]
+
+
+def named_right(parse: Dict[str, Any]) -> Optional[str]:
+    """The right a message names in so many words (entity request_kind: «registerutdrag»,
+    «sletting»), as its request intent, when there is an answer about it."""
+    kinds = [
+        e.get("value") for e in parse.get("entities") or [] if e.get("entity") == "request_kind"
+    ]
+    right = f"request_{kinds[0]}" if kinds else None
+    return right if right in REQUEST_ANSWERS else None
 
 
 def offer_for(key: str, responses: Dict[str, Any]) -> Tuple[Optional[str], str, Optional[str]]:

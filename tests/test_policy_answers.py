@@ -24,6 +24,18 @@ EXAMPLE_DOMAINS = ("@example.com",)
 
 # topic answer -> facts from the policy it must state (lower-case substrings)
 FACTS = {
+    "utter_ask_rights/erasure": ["under visse omstendigheter", "avtale", "lovkrav"],
+    "utter_ask_rights/access_contents": ["registrert", "skriftlig", "underskrevet", "kopi av id"],
+    "utter_ask_purposes/why_contact": [
+        "tilbud",
+        "bestillinger",
+        "levering",
+        "fakturering",
+        "kundesupport",
+        "markedsføring",
+    ],
+    "utter_ask_marketing/activities": ["informasjon om aktiviteter", "stopp"],
+    "utter_ask_legal_basis/consent": ["rettslig grunn", "rettslige krav", "berettiget interesse"],
     "utter_ask_data_collected/overview": ["adresse", "telefonnummer", "e-post", "kontaktperson"],
     "utter_ask_purposes/overview": [
         "tilbud",

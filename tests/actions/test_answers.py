@@ -79,6 +79,37 @@ def test_another_topics_question_only_when_the_selector_is_sure():
     assert answers.choose_answer(unsure) == "ask_legal_basis/invoicing"
 
 
+def with_right(message: dict, kind: str) -> dict:
+    return {**message, "entities": [{"entity": "request_kind", "value": kind}]}
+
+
+def test_a_rights_question_naming_a_right_gets_its_answer_when_the_selector_is_unsure():
+    message = parse("hva inneholder et registerutdrag?", "ask_rights", ("ask_rights/fee", 0.19))
+    assert answers.choose_answer(message) == "ask_rights/fee"  # no right named: the guess
+    named = with_right(message, "access")
+    assert answers.choose_answer(named) == "ask_rights/access_how"
+    overview = with_right(parse("hva må til for innsyn?", "ask_rights"), "access")
+    assert answers.choose_answer(overview) == "ask_rights/access_how"
+
+
+def test_a_sure_selector_or_a_fitting_answer_is_kept_when_a_right_is_named():
+    sure = parse("koster det noe å få innsyn?", "ask_rights", ("ask_rights/fee", 0.89))
+    assert answers.choose_answer(with_right(sure, "access")) == "ask_rights/fee"
+    fitting = parse(
+        "må brevet om innsyn signeres?", "ask_rights", ("ask_rights/access_written", 0.2)
+    )
+    assert answers.choose_answer(with_right(fitting, "access")) == "ask_rights/access_written"
+    among = parse(
+        "sletting og fakturaer?",
+        "ask_rights",
+        ("ask_rights/fee", 0.2),
+        ("ask_rights/erasure_limits", 0.15),
+    )
+    assert answers.choose_answer(with_right(among, "erasure")) == "ask_rights/erasure_limits"
+    payload = with_right({"text": "/ask_rights", "intent": {"name": "ask_rights"}}, "access")
+    assert answers.choose_answer(payload) == "ask_rights/overview"
+
+
 def test_a_topic_the_patterns_found_goes_before_the_selectors_question():
     """«Hvor er dataene mine lagret?» may be classified as retention and the selector may
     guess a retention question: the pattern's topic (slot policy_topic) is certain."""
@@ -139,10 +170,21 @@ def test_a_how_question_about_erasure_offers_the_erasure():
         answers.ActionAnswerQuestion(),
         "hva kan dere ikke slette?",
         "request_erasure",
+        ("ask_rights/erasure_limits", 0.5),
         slots={"question": "how"},
     )
     assert said == ["utter_ask_rights/erasure_limits", "utter_offer_request_erasure"]
     assert slots["offered_request"] == "request_erasure"
+
+
+def test_a_how_question_about_erasure_without_the_selectors_choice_gets_the_right_itself():
+    said, _ = run(
+        answers.ActionAnswerQuestion(),
+        "har jeg rett til å bli slettet?",
+        "request_erasure",
+        slots={"question": "how"},
+    )
+    assert said == ["utter_ask_rights/erasure", "utter_offer_request_erasure"]
 
 
 def test_inside_a_form_the_answer_comes_alone():
