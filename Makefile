@@ -11,8 +11,12 @@ NLU_SOURCES := $(shell find data -name '*.yml' 2>/dev/null) domain.yml config.ym
 .PHONY: help install spacy train run shell test test-fast lint format validate bench clean db demo
 
 help:
-	@echo "make run     start the assistant (web chat, REST, SMS, Telegram) on :5005, actions on :5055, staff inbox on :5090"
+	@echo "make run     start the assistant: web chat, REST, SMS, Telegram on RASA_PORT (5005),"
+	@echo "             actions on ACTION_PORT (5055), the demo website on DEMO_PORT (5080),"
+	@echo "             the staff inbox on STAFF_PORT (5090); set them in the environment or .env"
+	@echo "             (RASA_PORT=15005 make run); KLBOT_PUBLIC_URL follows RASA_PORT unless set"
 	@echo "make test    the full test suite (what CI runs)"
+	@echo "make test-fast  the tests that need no trained model and no servers"
 	@echo "make train   train the model (only when data or config changed)"
 	@echo "make shell   talk to the assistant in the terminal"
 	@echo "make bench   latency, throughput, memory and training-time numbers"

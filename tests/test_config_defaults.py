@@ -26,11 +26,11 @@ def test_start_up_summary_says_once_that_no_staff_contact_is_set(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     lines = startup_summary(Settings(_env_file=None))
     assert any(line.startswith("Staff alerts: OFF") for line in lines)
-    assert any(line.startswith("Daily digest to staff: OFF") for line in lines)
+    assert any(line.startswith("Staff digest: OFF") for line in lines)
     assert any("SMS off" in line for line in lines)
     monkeypatch.setenv("KLBOT_STAFF_EMAIL", "personvern@miljovarme.example.com")
     monkeypatch.setenv("KLBOT_API_TOKEN", "a-secret-token")
     lines = startup_summary(Settings(_env_file=None))
     assert "Staff alerts: on, by e-mail" in lines
-    assert any(line.startswith("Daily digest to staff: on") for line in lines)
+    assert any(line.startswith("Staff digest: on (checked hourly") for line in lines)
     assert not any("a-secret-token" in line or "personvern@" in line for line in lines)
