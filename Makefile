@@ -77,10 +77,10 @@ test: $(MODEL)
 	@$(BIN)/python -m pytest -n 2 --dist loadfile; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
-# Under a minute, no trained model, no servers: YAML checks, conversation rules (replayed
-# in-process), actions with a real SQLite register, register, channels' pure logic.
-# The developer's loop: no model, no servers, SQLite only (PostgreSQL runs in `make test`), on
-# both cores. About 45 s here.
+# The developer's loop: no trained model, no servers, SQLite only (PostgreSQL runs in
+# `make test`), on both cores: YAML checks, conversation rules (replayed in-process), actions
+# with a real SQLite register, the register, the channels' logic, the in-process attacks.
+# Its time is in the README (measured with `time make test-fast`; minutes, not seconds).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not e2e and not browser and not slow and not model and not postgres" --timeout 120
 
