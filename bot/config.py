@@ -153,15 +153,25 @@ class Settings(BaseSettings):
 
 
 def startup_summary(settings: Settings) -> List[str]:
-    """The few lines ``make run`` ends with: what is on and off, never a secret."""
+    """The few lines ``make run`` prints before the addresses (scripts/run.sh prints those):
+    what is on and off, never a secret."""
 
     def on(flag: bool, detail: str = "") -> str:
         return ("on" + (f" ({detail})" if detail else "")) if flag else "off"
 
     staff = settings.staff_email and "e-mail" or settings.staff_phone and "SMS"
+    sms = (
+        f"on (Twilio's signature must cover {settings.public_url}/webhooks/twilio_sms/webhook)"
+        if settings.twilio_enabled
+        else "off (TWILIO_AUTH_TOKEN turns it on)"
+    )
+    telegram = (
+        "on" if settings.telegram_enabled else "off (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET)"
+    )
     return [
-        f"Channels: web chat on, REST on, SMS {on(settings.twilio_enabled)}, "
-        f"Telegram {on(settings.telegram_enabled)}",
+        "Channels: web chat on, REST on",
+        f"SMS: {sms}",
+        f"Telegram: {telegram}",
         f"Rasa's HTTP API: {on(bool(settings.api_token), 'with KLBOT_API_TOKEN')}",
         "Delivery: "
         + (
@@ -181,7 +191,6 @@ def startup_summary(settings: Settings) -> List[str]:
             if staff
             else "OFF (no staff contact)"
         ),
-        f"Staff inbox: {settings.staff_url}/ (klbot staff add EMAIL --name NAME --role admin)",
         f"Rate limits per sender and client address: {on(settings.rate_limits_on)}",
     ]
 
