@@ -47,10 +47,10 @@ $(MODEL): $(STAMP) $(SPACY) $(NLU_SOURCES)
 train: $(MODEL)
 
 db: $(STAMP)
-	$(BIN)/klbot db upgrade
+	@$(BIN)/klbot db upgrade
 
 demo: db
-	$(BIN)/klbot customers import --if-empty demo/customers.csv
+	@$(BIN)/klbot customers import --if-empty demo/customers.csv
 
 run: $(MODEL) demo
 	@scripts/run.sh

@@ -57,3 +57,23 @@ def test_the_staff_inbox_hides_sanics_info_lines_and_shows_a_warning_once(monkey
     assert sanic_root.isEnabledFor(logging.WARNING)
     shown = len(sanic_root.handlers) + (len(root.handlers) if sanic_root.propagate else 0)
     assert shown == 1, (sanic_root.handlers, sanic_root.propagate, root.handlers)
+
+
+def test_per_function_registration_and_spacy_loading_lines_are_hidden():
+    """make run's terminal (issue 21): not ten "Registered function for ..." lines of
+    rasa-sdk nor Rasa's twice-printed "Trying to load SpaCy model"; their warnings stay."""
+    import logging
+
+    from bot.logging_setup import quiet_library_notices
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.INFO)  # as the servers log: INFO shown
+    try:
+        quiet_library_notices()
+        assert logging.getLogger("rasa.core.processor").isEnabledFor(logging.INFO)
+        for name in ("rasa_sdk.executor", "rasa.nlu.utils.spacy_utils"):
+            assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+            assert logging.getLogger(name).isEnabledFor(logging.WARNING), name
+    finally:
+        root.setLevel(level)
