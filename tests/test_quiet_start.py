@@ -66,14 +66,8 @@ def test_per_function_registration_and_spacy_loading_lines_are_hidden():
 
     from bot.logging_setup import quiet_library_notices
 
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.INFO)  # as the servers log: INFO shown
-    try:
-        quiet_library_notices()
-        assert logging.getLogger("rasa.core.processor").isEnabledFor(logging.INFO)
-        for name in ("rasa_sdk.executor", "rasa.nlu.utils.spacy_utils"):
-            assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
-            assert logging.getLogger(name).isEnabledFor(logging.WARNING), name
-    finally:
-        root.setLevel(level)
+    quiet_library_notices()
+    for name in ("rasa_sdk.executor", "rasa.nlu.utils.spacy_utils"):
+        # on the logger itself: the servers log "rasa" at INFO, and a level set on a parent
+        # (by Rasa, or by another test in this process) would not keep these lines out
+        assert logging.getLogger(name).level == logging.WARNING, name
