@@ -11,8 +11,12 @@ NLU_SOURCES := $(shell find data -name '*.yml' 2>/dev/null) domain.yml config.ym
 .PHONY: help install spacy train run shell test test-fast lint format validate bench clean db demo
 
 help:
-	@echo "make run     start the assistant (web chat, REST, SMS, Telegram) on :5005, actions on :5055, staff inbox on :5090"
+	@echo "make run     start the assistant: web chat, REST, SMS, Telegram on RASA_PORT (5005),"
+	@echo "             actions on ACTION_PORT (5055), the demo website on DEMO_PORT (5080),"
+	@echo "             the staff inbox on STAFF_PORT (5090); set them in the environment or .env"
+	@echo "             (RASA_PORT=15005 make run); KLBOT_PUBLIC_URL follows RASA_PORT unless set"
 	@echo "make test    the full test suite (what CI runs)"
+	@echo "make test-fast  the tests that need no trained model and no servers"
 	@echo "make train   train the model (only when data or config changed)"
 	@echo "make shell   talk to the assistant in the terminal"
 	@echo "make bench   latency, throughput, memory and training-time numbers"
@@ -43,10 +47,10 @@ $(MODEL): $(STAMP) $(SPACY) $(NLU_SOURCES)
 train: $(MODEL)
 
 db: $(STAMP)
-	$(BIN)/klbot db upgrade
+	@$(BIN)/klbot db upgrade
 
 demo: db
-	$(BIN)/klbot customers import --if-empty demo/customers.csv
+	@$(BIN)/klbot customers import --if-empty demo/customers.csv
 
 run: $(MODEL) demo
 	@scripts/run.sh
@@ -73,10 +77,10 @@ test: $(MODEL)
 	@$(BIN)/python -m pytest -n 2 --dist loadfile; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
-# Under a minute, no trained model, no servers: YAML checks, conversation rules (replayed
-# in-process), actions with a real SQLite register, register, channels' pure logic.
-# The developer's loop: no model, no servers, SQLite only (PostgreSQL runs in `make test`), on
-# both cores. About 45 s here.
+# The developer's loop: no trained model, no servers, SQLite only (PostgreSQL runs in
+# `make test`), on both cores: YAML checks, conversation rules (replayed in-process), actions
+# with a real SQLite register, the register, the channels' logic, the in-process attacks.
+# Its time is in the README (measured with `time make test-fast`; minutes, not seconds).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not e2e and not browser and not slow and not model and not postgres" --timeout 120
 

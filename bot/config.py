@@ -22,21 +22,18 @@ def default_database_url() -> str:
     return f"sqlite:///{VAR_DIR / 'klbot.db'}"
 
 
-def default_public_url() -> str:
-    """Where the Rasa server is reached: follows ``RASA_PORT`` (``make run``'s port)."""
-    return f"http://localhost:{os.environ.get('RASA_PORT') or '5005'}"
-
-
-def default_staff_url() -> str:
-    """Where staff open the inbox: follows ``STAFF_PORT`` (``make run``'s port)."""
-    return f"http://127.0.0.1:{os.environ.get('STAFF_PORT') or '5090'}"
-
-
 def default_tracker_store_url() -> str:
     return f"sqlite:///{VAR_DIR / 'conversations.db'}"
 
 
 class Settings(BaseSettings):
+    # the ports of ``make run`` (scripts/run.sh reads them here: environment, then .env);
+    # KLBOT_PUBLIC_URL and KLBOT_STAFF_URL follow them unless set
+    rasa_port: int = Field(5005, env="RASA_PORT")
+    action_port: int = Field(5055, env="ACTION_PORT")
+    demo_port: int = Field(5080, env="DEMO_PORT")
+    staff_port: int = Field(5090, env="STAFF_PORT")
+
     # the register and the conversation stores
     database_url: str = Field(default_factory=default_database_url, env="KLBOT_DATABASE_URL")
     tracker_store_url: str = Field(
@@ -48,7 +45,7 @@ class Settings(BaseSettings):
     # where the servers listen, and who may call them (docs/SECURITY.md)
     environment: str = Field("development", env="KLBOT_ENV")
     host: str = Field("127.0.0.1", env="KLBOT_HOST")
-    public_url: str = Field(default_factory=default_public_url, env="KLBOT_PUBLIC_URL")
+    public_url: str = Field("", env="KLBOT_PUBLIC_URL")  # default http://localhost:$RASA_PORT
     api_token: Optional[str] = Field(None, env="KLBOT_API_TOKEN")
     action_token: Optional[str] = Field(None, env="KLBOT_ACTION_TOKEN")
     # the key that signs the web chat's socket.io session ids (bot.channels.socketio); unset:
@@ -84,7 +81,7 @@ class Settings(BaseSettings):
     staff_alert_every_seconds: int = Field(300, env="KLBOT_STAFF_ALERT_EVERY")
     # the staff inbox (bot.staff_web): its address in links, and the key of its login forms'
     # CSRF tokens (a fresh random one per process when unset)
-    staff_url: str = Field(default_factory=default_staff_url, env="KLBOT_STAFF_URL")
+    staff_url: str = Field("", env="KLBOT_STAFF_URL")  # default http://127.0.0.1:$STAFF_PORT
     staff_secret: Optional[str] = Field(None, env="KLBOT_STAFF_SECRET")
 
     class Config:
@@ -105,6 +102,14 @@ class Settings(BaseSettings):
             if value == "":
                 return field.get_default()
         return value
+
+    @validator("public_url", always=True)
+    def _public_url_follows_rasa_port(cls, value: str, values: Dict[str, Any]) -> str:  # noqa: N805
+        return value or f"http://localhost:{values.get('rasa_port', 5005)}"
+
+    @validator("staff_url", always=True)
+    def _staff_url_follows_staff_port(cls, value: str, values: Dict[str, Any]) -> str:  # noqa: N805
+        return value or f"http://127.0.0.1:{values.get('staff_port', 5090)}"
 
     @validator("public_url", "telegram_api_url", "staff_url")
     def _no_trailing_slash(cls, value: str) -> str:  # noqa: N805
@@ -148,15 +153,25 @@ class Settings(BaseSettings):
 
 
 def startup_summary(settings: Settings) -> List[str]:
-    """The few lines ``make run`` ends with: what is on and off, never a secret."""
+    """The few lines ``make run`` prints before the addresses (scripts/run.sh prints those):
+    what is on and off, never a secret."""
 
     def on(flag: bool, detail: str = "") -> str:
         return ("on" + (f" ({detail})" if detail else "")) if flag else "off"
 
     staff = settings.staff_email and "e-mail" or settings.staff_phone and "SMS"
+    sms = (
+        f"on (Twilio's signature must cover {settings.public_url}/webhooks/twilio_sms/webhook)"
+        if settings.twilio_enabled
+        else "off (TWILIO_AUTH_TOKEN turns it on)"
+    )
+    telegram = (
+        "on" if settings.telegram_enabled else "off (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET)"
+    )
     return [
-        f"Channels: web chat on, REST on, SMS {on(settings.twilio_enabled)}, "
-        f"Telegram {on(settings.telegram_enabled)}",
+        "Channels: web chat on, REST on",
+        f"SMS: {sms}",
+        f"Telegram: {telegram}",
         f"Rasa's HTTP API: {on(bool(settings.api_token), 'with KLBOT_API_TOKEN')}",
         "Delivery: "
         + (
@@ -170,15 +185,28 @@ def startup_summary(settings: Settings) -> List[str]:
             if staff
             else "OFF: set KLBOT_STAFF_EMAIL or KLBOT_STAFF_PHONE to be told of new requests"
         ),
-        "Daily digest to staff: "
+        "Staff digest: "
         + (
-            "on (tickets due within 7 days or overdue; the same state is sent once)"
+            "on (checked hourly: tickets due within 7 days or overdue; the same state once)"
             if staff
             else "OFF (no staff contact)"
         ),
-        f"Staff inbox: {settings.staff_url}/ (klbot staff add EMAIL --name NAME --role admin)",
         f"Rate limits per sender and client address: {on(settings.rate_limits_on)}",
     ]
+
+
+def setting_source(name: str, env_file: Optional[Path] = None) -> Optional[str]:
+    """Where the variable ``name`` is set, as the settings read it: ``"the environment"``,
+    the ``.env`` file's path, or None (the default)."""
+    if (os.environ.get(name) or "").strip():
+        return "the environment"
+    env_file = env_file or PROJECT_ROOT / ".env"
+    if env_file.is_file():
+        from dotenv import dotenv_values
+
+        if (dotenv_values(env_file).get(name) or "").strip():
+            return str(env_file)
+    return None
 
 
 def load_settings() -> Settings:
@@ -192,5 +220,19 @@ def get_settings() -> Settings:
     return load_settings()
 
 
+def port_assignments(settings: Settings) -> str:
+    """The ports of ``make run`` as shell assignments (``python -m bot.config --ports``)."""
+    return " ".join(
+        f"{name}={getattr(settings, name.lower())}"
+        for name in ("RASA_PORT", "ACTION_PORT", "DEMO_PORT", "STAFF_PORT")
+    )
+
+
 if __name__ == "__main__":  # ``python -m bot.config``: the start-up summary of ``make run``
-    print("\n".join(startup_summary(load_settings())))
+    import sys
+
+    settings = load_settings()
+    if sys.argv[1:] == ["--ports"]:
+        print(port_assignments(settings))
+    else:
+        print("\n".join(startup_summary(settings)))

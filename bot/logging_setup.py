@@ -125,7 +125,9 @@ install = install_pii_filter
 # warnings are shown, not in the filter list: a deprecation raised inside an installed library
 # is dropped; every other warning, and every deprecation raised by our own code, is shown.
 LIBRARY_NOTICES = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
-QUIET_LOGGERS = ("rasa_sdk.executor",)
+# rasa-sdk's per-function "Registered function for ..." lines; Rasa's "Trying to load SpaCy
+# model" (twice per start); their warnings still show
+QUIET_LOGGERS = ("rasa_sdk.executor", "rasa.nlu.utils.spacy_utils")
 _shown_before: Optional[Callable[..., Any]] = None
 
 

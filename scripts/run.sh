@@ -9,13 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-RASA_PORT="${RASA_PORT:-5005}"
-ACTION_PORT="${ACTION_PORT:-5055}"
-# the demo of the company's website (another origin) with the chat widget on it
-DEMO_PORT="${DEMO_PORT:-5080}"
-# the staff inbox (bot.staff_web): its own process, 127.0.0.1 only
-STAFF_PORT="${STAFF_PORT:-5090}"
-export STAFF_PORT
+# The ports (RASA_PORT, ACTION_PORT, DEMO_PORT: the demo of the company's website with the
+# chat widget on it; STAFF_PORT: the staff inbox), from the environment, else .env, else
+# 5005/5055/5080/5090, read where every process reads its settings (bot/config.py), and
+# exported: KLBOT_PUBLIC_URL (what Twilio signs) and KLBOT_STAFF_URL follow them unless set.
+PORTS="$("$BIN/python" -m bot.config --ports)"
+eval "export $PORTS"
 if [ "$DEMO_PORT" != 5080 ]; then  # 5080 is allowed by default in development
   export KLBOT_WEB_ORIGINS="${KLBOT_WEB_ORIGINS:-} http://localhost:${DEMO_PORT}"
 fi

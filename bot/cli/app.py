@@ -85,6 +85,34 @@ def _root(ctx: typer.Context) -> None:
             "create this one with `klbot db upgrade`.",
             2,
         )
+    note = _register_note()
+    if note:
+        typer.echo(note, err=True)
+
+
+def _origin(name: str) -> str:
+    """Where a setting comes from, for people."""
+    from bot.config import PROJECT_ROOT, setting_source
+
+    source = setting_source(name)
+    if source is None:
+        return f"the default of the checkout {PROJECT_ROOT}"
+    return f"{name} from {source}" if source == "the environment" else f"{name} in {source}"
+
+
+def _register_note() -> Optional[str]:
+    """Which register this is, when the shell does not show it: the URL comes from .env, or
+    klbot runs outside the checkout whose default register it uses (stderr: --json stays
+    clean). None when KLBOT_DATABASE_URL is in this shell's environment."""
+    from bot.config import PROJECT_ROOT, setting_source
+    from bot.register.db import describe_database
+
+    source = setting_source("KLBOT_DATABASE_URL")
+    if source == "the environment":
+        return None
+    if source is None and Path.cwd().resolve().is_relative_to(PROJECT_ROOT):
+        return None
+    return f"Register: {describe_database()} ({_origin('KLBOT_DATABASE_URL')})"
 
 
 @app.command("where")
@@ -96,8 +124,10 @@ def where() -> None:
     settings = load_settings()
     env_file = PROJECT_ROOT / ".env"
     register = describe_database()
-    typer.echo(f"Register: {register}" + (" (does not exist yet)" if missing_sqlite_file() else ""))
-    typer.echo(f"Conversations: {describe_database(settings.tracker_store_url)}")
+    missing = " (does not exist yet)" if missing_sqlite_file() else ""
+    typer.echo(f"Register: {register}{missing}; {_origin('KLBOT_DATABASE_URL')}")
+    conversations = describe_database(settings.tracker_store_url)
+    typer.echo(f"Conversations: {conversations}; {_origin('KLBOT_TRACKER_STORE_URL')}")
     typer.echo("Settings: environment" + (f" and {env_file}" if env_file.exists() else ""))
 
 

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Optional
 
@@ -26,7 +25,8 @@ app = typer.Typer(
 
 
 def _local_url(url: Optional[str]) -> str:
-    return (url or f"http://localhost:{os.environ.get('RASA_PORT') or '5005'}").rstrip("/")
+    """Where the local assistant listens: RASA_PORT from the environment or .env, as make run."""
+    return (url or f"http://localhost:{load_settings().rasa_port}").rstrip("/")
 
 
 def _fail(message: str, code: int = 2) -> None:

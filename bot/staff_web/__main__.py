@@ -7,6 +7,15 @@ import logging
 import os
 
 
+def quiet_sanic() -> None:
+    """Sanic's lifecycle lines ("Starting worker", twice: its handler and the root's) stay out
+    of `make run`'s terminal, which prints the inbox's address itself; warnings stay, once."""
+    sanic_root = logging.getLogger("sanic.root")
+    sanic_root.setLevel(logging.WARNING)
+    if sanic_root.handlers:
+        sanic_root.propagate = False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="KL Miljøvarme's staff inbox")
     parser.add_argument("--host", default=os.environ.get("STAFF_HOST", "127.0.0.1"))
@@ -24,6 +33,7 @@ def main() -> None:
     install_pii_filter()
     upgrade()
     app = create_app()
+    quiet_sanic()
     app.run(host=args.host, port=args.port, access_log=False, motd=False, workers=1)
 
 

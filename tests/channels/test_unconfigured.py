@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from bot.config import load_settings
+from tests.support.missing import missing
 
 pytestmark = [pytest.mark.e2e]
 
@@ -13,7 +14,7 @@ pytestmark = [pytest.mark.e2e]
 def test_channels_without_credentials_stay_off_with_one_log_line_each(assistant):
     settings = load_settings()
     if settings.twilio_enabled or settings.telegram_enabled:
-        pytest.skip("SMS or Telegram credentials are set in this environment or .env")
+        missing("SMS or Telegram credentials are set in this environment or .env")
     sms = httpx.post(
         assistant.url + "/webhooks/twilio_sms/webhook",
         data={"From": "+4791234567", "Body": "STOPP", "MessageSid": "SM" + "0" * 32},

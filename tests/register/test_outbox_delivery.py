@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import List
 
 import pytest
+from aiosmtpd.controller import Controller  # a dev dependency: its absence fails, never skips
 from sqlalchemy import select, update
 
 from bot.config import get_settings
@@ -20,8 +21,6 @@ from bot.register.models import OutboxMessage, utcnow
 from bot.register.outbox import MAX_ATTEMPTS, record_notification
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import free_port
-
-aiosmtpd = pytest.importorskip("aiosmtpd.controller")
 
 
 class Mailbox:
@@ -56,7 +55,7 @@ def smtp(tmp_path):
     context.load_cert_chain(str(cert), str(key))
     mailbox = Mailbox()
     port = free_port()
-    controller = aiosmtpd.Controller(
+    controller = Controller(
         mailbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
     )
     controller.start()
