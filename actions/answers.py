@@ -47,6 +47,9 @@ CROSS_TOPIC = 0.6
 # gets that right's answer: «Hva inneholder et registerutdrag?» is about access, whatever
 # weak guess the selector makes among the other rights' answers
 UNSURE = 0.3
+# answers about every right alike: a right named with them does not contradict them
+# («Hvor lang tid tar det å få innsyn?» is the deadline)
+EVERY_RIGHT = frozenset({"ask_rights/deadline", "ask_rights/fee"})
 # a question about a request (question = how): the answers that may fit, the first by default
 REQUEST_ANSWERS: Dict[str, Tuple[str, ...]] = {
     "request_access": (
@@ -189,6 +192,7 @@ def choose_answer(
             and right
             and (key == "ask_rights/overview" or confidence < UNSURE)
             and key not in REQUEST_ANSWERS[right]
+            and key not in EVERY_RIGHT
         ):
             return _answer_about(right, ranking)
         return key

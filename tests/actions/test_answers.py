@@ -84,8 +84,10 @@ def with_right(message: dict, kind: str) -> dict:
 
 
 def test_a_rights_question_naming_a_right_gets_its_answer_when_the_selector_is_unsure():
-    message = parse("hva inneholder et registerutdrag?", "ask_rights", ("ask_rights/fee", 0.19))
-    assert answers.choose_answer(message) == "ask_rights/fee"  # no right named: the guess
+    message = parse(
+        "hva inneholder et registerutdrag?", "ask_rights", ("ask_rights/erasure_limits", 0.19)
+    )
+    assert answers.choose_answer(message) == "ask_rights/erasure_limits"  # no right named
     named = with_right(message, "access")
     assert answers.choose_answer(named) == "ask_rights/access_how"
     overview = with_right(parse("hva må til for innsyn?", "ask_rights"), "access")
@@ -93,8 +95,12 @@ def test_a_rights_question_naming_a_right_gets_its_answer_when_the_selector_is_u
 
 
 def test_a_sure_selector_or_a_fitting_answer_is_kept_when_a_right_is_named():
-    sure = parse("koster det noe å få innsyn?", "ask_rights", ("ask_rights/fee", 0.89))
-    assert answers.choose_answer(with_right(sure, "access")) == "ask_rights/fee"
+    sure = parse(
+        "hva kan ikke slettes ved innsyn?", "ask_rights", ("ask_rights/erasure_limits", 0.8)
+    )
+    assert answers.choose_answer(with_right(sure, "access")) == "ask_rights/erasure_limits"
+    every = parse("hvor lang tid tar innsyn?", "ask_rights", ("ask_rights/deadline", 0.28))
+    assert answers.choose_answer(with_right(every, "access")) == "ask_rights/deadline"
     fitting = parse(
         "må brevet om innsyn signeres?", "ask_rights", ("ask_rights/access_written", 0.2)
     )
@@ -102,7 +108,7 @@ def test_a_sure_selector_or_a_fitting_answer_is_kept_when_a_right_is_named():
     among = parse(
         "sletting og fakturaer?",
         "ask_rights",
-        ("ask_rights/fee", 0.2),
+        ("ask_rights/access_id", 0.2),
         ("ask_rights/erasure_limits", 0.15),
     )
     assert answers.choose_answer(with_right(among, "erasure")) == "ask_rights/erasure_limits"
