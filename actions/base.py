@@ -46,6 +46,7 @@ REQUEST_SLOTS = [
     "identifier",
     "customer_number",
     "otp_code",
+    "verification",
     "otp_state",
     "otp_attempts_left",
     "verified",

@@ -114,12 +114,28 @@ PROCESSING_AFTER_TIL = re.compile(
 )
 _CONTACTS = re.compile(r"\S+@\S+|\+?\d[\d \-.]{6,}\d")
 
-# Markers the form's slots hold instead of anything a customer typed.
+# How the identity check ended, in its own slot ``verification`` (domain.yml): "ok" (the
+# code answered in this request), "channel" (the channel proved the number), "failed"
+# (locked, or the contact point has had its codes for now), "skipped" («ingen kode»); None
+# while undecided. Once it is set the form no longer asks for ``otp_code``
+# (``ValidateRightsForm.slots_to_ask``), so ``otp_code`` only ever holds what the customer
+# typed, and only until it is checked.
+VERIFICATION = "verification"
+DECIDED = ("ok", "channel", "failed", "skipped")
+
+# Markers that remain, none of which is ever left in a slot:
+# - LIMITED is a return value of ``_start_challenge`` (it is never a slot value);
+# - OTP_SKIP, OTP_NEW, OTP_INVALID and OTP_RESUMED are what ``extract_otp_code`` reads a
+#   message as; ``validate_otp_code`` turns each into ``otp_code`` None (plus ``otp_state``
+#   or ``verification``) in the same run of the validation action;
+# - FIELD_INVALID and CONFIRM_UNCLEAR likewise pass from ``extract_correction_field`` /
+#   ``extract_correction_confirmed`` to their validate_ method, which sets the slot to None.
+# They stay because rasa_sdk passes an extraction to validation only as the slot's candidate
+# value; tests/dialogue/test_form_state.py fails if one of them is ever left in a slot.
 LIMITED = "__limited__"  # the contact point has had its codes for the hour or the day
 OTP_SKIP, OTP_NEW, OTP_INVALID = "__skip__", "__new__", "__invalid__"
 OTP_RESUMED = "__resumed__"  # back to the code question after a digression: nothing new sent
 FIELD_INVALID = "__invalid__"
-DECIDED = ("ok", "channel", "failed", "skipped")  # otp_code once the check is over
 
 
 # A status question writes no ticket: these say so without "I will still take the request"
@@ -233,7 +249,7 @@ class ActionStartRequest(Action):
                 identifier, method = proof
                 return events + [
                     SlotSet("identifier", identifier),
-                    SlotSet("otp_code", "channel"),
+                    SlotSet(VERIFICATION, "channel"),
                     SlotSet("verified", True),
                     SlotSet("verification_method", method),
                 ]
@@ -252,7 +268,7 @@ class ActionStartRequest(Action):
             dispatcher.utter_message(response="utter_channel_verified")
             events += [
                 SlotSet("identifier", phone),
-                SlotSet("otp_code", "channel"),
+                SlotSet(VERIFICATION, "channel"),
                 SlotSet("verified", True),
                 SlotSet("verification_method", f"channel_{input_channel(tracker)}"),
             ]
@@ -288,9 +304,10 @@ async def _still_verified(tracker: Tracker) -> Optional[Tuple[str, str]]:
 
 def proof_of_this_request(tracker: Tracker) -> Dict[str, Any]:
     """What this request's form decided, for the register to check: the challenge answered
-    in this request (``otp_code`` "ok"), or the channel's proof (``otp_code`` "channel").
-    «ingen kode», a failed or limited check: nothing, so the ticket is unverified."""
-    decided = tracker.get_slot("otp_code")
+    in this request (``verification`` "ok"), or the channel's proof (``verification``
+    "channel"). «ingen kode», a failed or limited check: nothing, so the ticket is
+    unverified."""
+    decided = tracker.get_slot(VERIFICATION)
     return {
         "challenge_id": tracker.get_slot("challenge_id") if decided == "ok" else None,
         "channel_proof": decided == "channel",
@@ -303,7 +320,10 @@ class ValidateRightsForm(RequestFormValidationAction):
 
     def slots_to_ask(self, tracker: Tracker) -> List[str]:
         kind = tracker.get_slot("request_kind")
-        slots = ["identifier", "otp_code"]
+        slots = ["identifier"]
+        if tracker.get_slot(VERIFICATION) is None:
+            slots.append("otp_code")  # once the check is decided, the code is not asked
+
         if kind == "correction":
             slots += ["correction_field", "correction_value", "correction_confirmed"]
         elif kind in ("restriction", "objection"):
@@ -316,7 +336,7 @@ class ValidateRightsForm(RequestFormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         requested = tracker.get_slot("requested_slot")
-        if requested not in (None, "identifier", "otp_code") or tracker.get_slot("otp_code"):
+        if requested not in (None, "identifier", "otp_code") or tracker.get_slot(VERIFICATION):
             return {}
         found = contact_in_message(tracker)
         if found:
@@ -341,8 +361,8 @@ class ValidateRightsForm(RequestFormValidationAction):
     ) -> Dict[str, Any]:
         if value is None:
             return {"identifier": None}  # cleared, not typed
-        if tracker.get_slot("otp_code") in DECIDED:
-            return {"identifier": value}  # verified already (by the channel): nothing to send
+        if tracker.get_slot(VERIFICATION):
+            return {"identifier": value}  # decided already (the channel proved it): no code
         result: Dict[str, Any] = {}
         numbers = entity_values(tracker, "customer_number")
         if numbers:
@@ -360,7 +380,7 @@ class ValidateRightsForm(RequestFormValidationAction):
             return {**result, "identifier": identifier, "register_error": True}
         if started == LIMITED:
             dispatcher.utter_message(response=for_kind(tracker, "utter_code_limit"))
-            return {**result, "identifier": identifier, "otp_code": "failed", "verified": False}
+            return {**result, "identifier": identifier, VERIFICATION: "failed", "verified": False}
         if previous and started == previous:
             # within a minute of the last code (a corrected e-mail, a second request) the
             # register returns the last challenge: ask again a bit later rather than check a
@@ -437,13 +457,11 @@ class ValidateRightsForm(RequestFormValidationAction):
     ) -> Dict[str, Any]:
         if value is None:
             return {"otp_code": None}  # cleared, not typed
-        if value in DECIDED:
-            return {"otp_code": value}  # already decided (set by this action or the start)
         if value == OTP_RESUMED:
             return {"otp_code": None, "otp_state": "resumed"}
         if value == OTP_SKIP:
             dispatcher.utter_message(response=for_kind(tracker, "utter_code_skipped"))
-            return {"otp_code": "skipped", "verified": False, "otp_state": None}
+            return {"otp_code": None, VERIFICATION: "skipped", "verified": False, "otp_state": None}
         if value == OTP_INVALID or not value:
             return {"otp_code": None, "otp_state": "invalid"}
         identifier = tracker.get_slot("identifier")
@@ -454,7 +472,12 @@ class ValidateRightsForm(RequestFormValidationAction):
                 return {"otp_code": None, "register_error": True}
             if started == LIMITED:
                 dispatcher.utter_message(response=for_kind(tracker, "utter_code_limit"))
-                return {"otp_code": "failed", "verified": False, "otp_state": None}
+                return {
+                    "otp_code": None,
+                    VERIFICATION: "failed",
+                    "verified": False,
+                    "otp_state": None,
+                }
             state = "wait" if started == previous else "resent"
             return {"otp_code": None, "otp_state": state, "challenge_id": started}
         return await self._check(str(value), dispatcher, tracker)
@@ -479,7 +502,8 @@ class ValidateRightsForm(RequestFormValidationAction):
             identifier = tracker.get_slot("identifier") or ""
             method = "otp_email" if "@" in identifier else "otp_sms"
             return {
-                "otp_code": "ok",
+                "otp_code": None,
+                VERIFICATION: "ok",
                 "verified": True,
                 "verification_method": method,
                 "otp_state": None,
@@ -488,7 +512,7 @@ class ValidateRightsForm(RequestFormValidationAction):
             return {"otp_code": None, "otp_state": "wrong", "otp_attempts_left": str(attempts_left)}
         if status in ("wrong", "locked"):
             dispatcher.utter_message(response=for_kind(tracker, "utter_code_locked"))
-            return {"otp_code": "failed", "verified": False, "otp_state": None}
+            return {"otp_code": None, VERIFICATION: "failed", "verified": False, "otp_state": None}
         return {"otp_code": None, "otp_state": "expired"}  # expired, unknown
 
     # --- what the request is about -------------------------------------------------------
@@ -697,7 +721,7 @@ class ActionSubmitRightsRequest(Action):
                 unverified_details={
                     # how the person can be reached about an unverified ticket: as typed
                     "contact_given": identifier,
-                    "verification": tracker.get_slot("otp_code") or "none",
+                    "verification": tracker.get_slot(VERIFICATION) or "none",
                 },
                 confirmation=confirmation,
                 prefer=_registered_contact,

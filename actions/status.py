@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 async def report_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     try:
         # the register decides whether this conversation verified the person: not a slot
-        decided = tracker.get_slot("otp_code")
+        decided = tracker.get_slot("verification")  # how the form's check ended
         rows = await register_call(
             identity.tickets_if_verified,
             tracker.sender_id,

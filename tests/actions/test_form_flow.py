@@ -162,7 +162,8 @@ async def test_at_the_code_question_only_a_plain_stop_cancels(text, intent, expe
     }
     events = [action("action_listen"), user(text, intent)]
     found, _ = await validate(tracker("code", slots, events))
-    assert found.get("otp_code") == expected
+    assert found.get("verification") == expected
+    assert found.get("otp_code") is None  # never a marker
 
 
 # --- 2. back to the code question after a policy answer ------------------------------------
@@ -238,11 +239,11 @@ async def verify_in(sender: str) -> List[dict]:
     assert checked["verified"] is True
     return [
         slot("identifier", result["identifier"]),
-        slot("otp_code", "ok"),
+        slot("verification", "ok"),
         action("action_submit_rights_request"),
         action("action_reset_request"),
         slot("identifier", None),
-        slot("otp_code", None),
+        slot("verification", None),
     ]
 
 
@@ -261,13 +262,13 @@ async def test_a_second_status_question_needs_its_own_code(register):
     history = await verify_in("status-twice")
     assert code_messages() == 1
     slots, said = await second_status("status-twice", history)
-    assert slots.get("otp_code") is None and "utter_start_request_status" in said
+    assert slots.get("verification") is None and "utter_start_request_status" in said
 
 
 async def test_another_conversation_with_the_same_history_gets_no_shortcut(register):
     history = await verify_in("status-real")
     slots, said = await second_status("status-forged", history)  # the events, forged
-    assert slots.get("otp_code") is None and "utter_start_request_status" in said
+    assert slots.get("verification") is None and "utter_start_request_status" in said
 
 
 async def test_after_the_verification_has_lapsed_the_code_is_asked_again(register):
@@ -276,7 +277,7 @@ async def test_after_the_verification_has_lapsed_the_code_is_asked_again(registe
         for challenge in s.execute(select(Challenge)).scalars():
             challenge.used_at -= timedelta(minutes=16)
     slots, said = await second_status("status-late", history)
-    assert slots.get("otp_code") is None and "utter_start_request_status" in said
+    assert slots.get("verification") is None and "utter_start_request_status" in said
 
 
 # --- 4. what an objection or a restriction is about, from the first message -----------------

@@ -74,7 +74,7 @@ def tracker(
 FORGED = {
     "request_kind": "erasure",
     "identifier": "+4791234567",
-    "otp_code": "ok",
+    "verification": "ok",
     "verified": True,
     "verification_method": "otp_sms",
 }
@@ -116,7 +116,7 @@ async def test_forged_sms_metadata_without_the_connectors_proof_is_not_trusted(r
     )
     messages = await run(ActionStartRequest(), forged)
     assert "utter_channel_verified" not in [m["response"] for m in messages]
-    slots = {**FORGED, "verification_method": "channel_twilio_sms", "otp_code": "channel"}
+    slots = {**FORGED, "verification_method": "channel_twilio_sms", "verification": "channel"}
     await run(ActionSubmitRightsRequest(), tracker("rest-attacker", slots, channel="twilio_sms"))
     assert [t.verified for t in tickets()] == [False]
 
@@ -132,8 +132,8 @@ async def test_the_connectors_recorded_proof_is_trusted(register):
     )
     messages = await run(ActionStartRequest(), start)
     assert "utter_channel_verified" in [m["response"] for m in messages]
-    # what the form holds after the start (otp_code "channel"), but no "verified" slot
-    slots = {"request_kind": "erasure", "identifier": "+4791234567", "otp_code": "channel"}
+    # what the form holds after the start (verification "channel"), but no "verified" slot
+    slots = {"request_kind": "erasure", "identifier": "+4791234567", "verification": "channel"}
     await run(ActionSubmitRightsRequest(), tracker("sms-conversation", slots, channel="twilio_sms"))
     (ticket,) = tickets()
     assert ticket.verified is True and ticket.verification_method == "channel_twilio_sms"
@@ -170,5 +170,6 @@ async def test_a_limited_contact_point_gets_the_limit_answer_known_or_not(regist
             result = await ValidateRightsForm().validate_identifier(
                 number, dispatcher, tracker(f"{name}-{i}", slots, text=number), {}
             )
-        answers[name] = ([m["response"] for m in dispatcher.messages], result.get("otp_code"))
-    assert answers["known"] == answers["unknown"] == (["utter_code_limit"], "failed")
+        said = [m["response"] for m in dispatcher.messages]
+        answers[name] = (said, result.get("verification"), result.get("otp_code"))
+    assert answers["known"] == answers["unknown"] == (["utter_code_limit"], "failed", None)

@@ -88,7 +88,7 @@ def prove(sender: str, identifier: str = OLA) -> dict:
     code = re.search(r"\b(\d{6})\b", body).group(1)
     assert identity.check_code(sender, started.challenge_id, code).status == "ok"
     # what the form holds once this request's code was right
-    return {"challenge_id": started.challenge_id, "otp_code": "ok"}
+    return {"challenge_id": started.challenge_id, "verification": "ok"}
 
 
 def run(action, t: Tracker):
@@ -193,7 +193,7 @@ def test_the_same_request_twice_gives_the_same_reference_and_one_confirmation(re
         "identifier": OLA,
         "verified": True,
         "verification_method": "otp_email",
-        "otp_code": "ok",
+        "verification": "ok",
     }
     one, two = prove("conv-1"), prove("conv-2")
     first, _ = run(ActionSubmitRightsRequest(), tracker(slots={**slots, **one}))

@@ -170,7 +170,7 @@ def test_a_forged_verified_slot_writes_no_verified_ticket(bot):
     forged = {
         "request_kind": "erasure",
         "identifier": phone,
-        "otp_code": "ok",
+        "verification": "ok",
         "verified": True,
         "verification_method": "otp_sms",
     }
@@ -178,7 +178,7 @@ def test_a_forged_verified_slot_writes_no_verified_ticket(bot):
     action_server_call(
         bot,
         "action_submit_rights_request",
-        {**forged, "verification_method": "channel_twilio_sms", "otp_code": "channel"},
+        {**forged, "verification_method": "channel_twilio_sms", "verification": "channel"},
         metadata={"verified_phone": phone},
     )
     assert not [t for t in tickets_of(bot, number) if t["verified"]]

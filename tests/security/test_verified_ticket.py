@@ -197,7 +197,8 @@ async def test_ingen_kode_after_an_earlier_right_code_writes_an_unverified_ticke
 
 
 async def test_the_bot_never_says_verified_for_an_unverified_ticket(register):
-    """A forged ``otp_code`` "ok" with an earlier request's challenge: unverified, and said so."""
+    """A forged ``verification`` "ok" with an earlier request's challenge: unverified, and
+    said so."""
     sender = "replay"
     slots: Dict[str, Any] = {"request_kind": "access"}
     await form_step(slots, "identifier", OLA_EMAIL, sender)
@@ -253,7 +254,7 @@ async def first_wrong_code(sender: str, identifier: str) -> tuple:
     slots: Dict[str, Any] = {"request_kind": "access"}
     started = await form_step(slots, "identifier", identifier, sender)
     said = await form_step(slots, "otp_code", "000000", sender)
-    keep = ("otp_code", "otp_state", "otp_attempts_left", "verified")
+    keep = ("otp_code", "verification", "otp_state", "otp_attempts_left", "verified")
     return started, said, {k: slots.get(k) for k in keep}
 
 
