@@ -17,11 +17,11 @@ conversation (a REST-like sender id); the bot's messages of that turn are scored
 
 Results go to ``results/answers_heldout.json`` (and ``results/answers_heldout_fresh.json``
 for the fresh set) and a table is printed per set. The gates below are the values measured
-on main's model on 2026-12-03 with a small margin (docs/NLU.md, "Answers held-out set"):
-they hold today and are meant to be raised as the answers improve.
+on main's model with a small margin (docs/NLU.md, "Answers held-out set"): they hold today
+and are meant to be raised as the answers improve.
 
 The fresh set (GitHub issue #18, item 7, "held-out means unseen") is scored in the same run,
-with its own gates, ``FRESH_GATES``: ``None`` until the lead has measured it once. Nothing
+with its own gates, ``FRESH_GATES``, set from its first measurement (2026-12-04). Nothing
 may be tuned on its failures; that is what keeps it unseen.
 """
 
@@ -55,16 +55,17 @@ MODEL = Path(os.environ.get("KLBOT_TEST_MODEL") or ROOT / "models" / "klbot.tar.
 RESULTS = ROOT / "results" / "answers_heldout.json"
 FRESH_RESULTS = ROOT / "results" / "answers_heldout_fresh.json"
 
-# Gates: measured on main's model of 2026-12-03 (docs/NLU.md, "Answers held-out set") with a
-# small margin: answered 51.3 %, form on a question 28.2 %, unfaithful 0 %, form on a
-# request 100 %, wrong language 1.5 %. They hold today; raise them as the answers improve,
-# never lower them to let a change pass.
-# measured 2026-12-03 after the specific answers (docs/NLU.md): 70.1 %, 13.7 %, 0 %, 89.5 %, 0 %
-MIN_ANSWERED = 0.67  # share of covered + silent + advice items with every fact group
-MAX_FORM_ON_QUESTION = 0.16  # share of questions for which a form started
+# Gates: the values measured on main's model, with a small margin (docs/NLU.md, "Answers
+# held-out set"). Raise them as the answers improve; never lower them to let a change pass.
+# 2026-12-03, before the specific answers: 51.3 %, 28.2 %, 0 %, 100 %, 1.5 %
+# 2026-12-03, after them: 70.1 %, 13.7 %, 0 %, 89.5 %, 0 %
+# 2026-12-04, the model of b561231: 80.3 %, 10.3 %, 0 %, 89.5 %, 0 %
+# 2026-12-04, after the answers about erasure, extracts, consent...: 82.1 %, 7.7 %, 0 %, 89.5 %, 0 %
+MIN_ANSWERED = 0.79  # share of covered + silent + advice items with every fact group
+MAX_FORM_ON_QUESTION = 0.10  # share of questions for which a form started
 MAX_UNFAITHFUL = 0.02  # share of questions whose reply has a forbidden phrase
-# was 0.90 (100 % before the specific answers): 2 of 19 requests are now answered as
-# questions; a known regression, recorded in docs/NLU.md, to be won back, not hidden
+# was 0.90 (100 % before the specific answers): 2 of 19 requests are answered as questions;
+# a known regression, recorded in docs/NLU.md, to be won back, not hidden
 MIN_FORM_ON_REQUEST = 0.85  # share of requests for which a form started
 MAX_WRONG_LANGUAGE = 0.02  # share of replies not in the message's language (English/Norwegian)
 GATES = {
@@ -75,10 +76,19 @@ GATES = {
     "max_wrong_language": MAX_WRONG_LANGUAGE,
 }
 
-# The fresh set's gates (same keys as GATES), or None: not yet measured. The lead scores the
-# fresh set once (results/answers_heldout_fresh.json) and sets them from that measurement;
-# they are never lowered to let a change pass, and nothing is tuned on the fresh set's items.
-FRESH_GATES: Optional[Dict[str, float]] = None
+# The fresh set's gates (same keys as GATES). First measured on 2026-12-04 on the model of
+# b561231, before any change made after the set was written: answered 77.0 %, form on a
+# question 4.8 %, unfaithful 0 %, form on a request 95.2 %, wrong language 0 %; on the next
+# model (erasure, extract, consent answers; nothing read from this set): 78.6 %, 4.8 %, 0 %,
+# 90.5 %, 0 %. Never lowered to let a change pass; nothing is tuned on the set's items (only
+# its totals and per-topic counts are read).
+FRESH_GATES: Optional[Dict[str, float]] = {
+    "min_answered": 0.75,
+    "max_form_on_question": 0.07,
+    "max_unfaithful": 0.02,
+    "min_form_on_request": 0.85,
+    "max_wrong_language": 0.02,
+}
 
 
 @pytest.fixture(scope="module")
