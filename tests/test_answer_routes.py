@@ -76,6 +76,13 @@ CASES: List[Tuple[str, Tuple[str, ...]]] = [
     ("Lager dere analyser av kundene deres?", ("ask_purposes/surveys",)),
     ("Is it possible to object to your direct marketing?", ("ask_marketing/object",)),
     ("Kan jeg få brev fra dere, men ikke reklame på e-post?", ("ask_marketing/channels",)),
+    # the answers added on 2026-12-04 (written before that model was trained)
+    ("Har jeg krav på å bli strøket fra registeret?", ("ask_rights/erasure",)),
+    ("Kan eg krevje å bli sletta?", ("ask_rights/erasure", "ask_rights/erasure_limits")),
+    ("Hva inneholder et registerutdrag?", ("ask_rights/access_contents",)),
+    ("Kan jeg bare ringe og be om innsyn?", ("ask_rights/access_written",)),
+    ("Hvor lang tid tar det å få innsyn?", ("ask_rights/deadline",)),
+    ("Hvorfor får jeg invitasjon til kundekveld?", ("ask_marketing/activities",)),
     ("I hvilket land ligger dataene mine?", ("topic:storage",)),
     ("Sender dere data til land utenfor EØS?", ("topic:transfer",)),
     ("Tar dere automatiserte beslutninger om kundene?", ("topic:automated",)),
