@@ -32,6 +32,16 @@ handful of states recur in every conversation. ``install()`` keeps that first fi
 result per state (per policy and lookup, at most ``MAX_CURRENT_STATES``); the keys that
 pass it are filtered against the earlier states as Rasa does. The result is Rasa's.
 
+4. Every custom action: the connection to the action server. Rasa 3.6's
+``EndpointConfig.request`` opens a new ``aiohttp.ClientSession`` for every call, so every
+custom action (a policy answer runs one, a form several) paid for a new session and a new
+TCP connection to the action server, and the action server for accepting it.
+``install()`` keeps one session per endpoint and event loop, with the same headers,
+authentication and timeout as Rasa's, whose connections are kept alive between calls for
+at most ``KEEPALIVE_S`` (less than the action server's 5 s, so the client, never the
+server, closes an idle connection: no request is sent on a connection the server is
+closing). The request and its answer are Rasa's.
+
 Installed in one place: when the Rasa server creates its tracker store
 (``bot.stores.tracker.ConfiguredTrackerStore``, named in endpoints.yml next to the action
 endpoint). Only on the Rasa version it was measured on (3.6.x): another version may have
@@ -122,10 +132,93 @@ def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
         raise e
 
 
+KEEPALIVE_S = 2.0  # idle connections to an endpoint closed after this (Sanic's is 5 s)
+rasa_request: Optional[Any] = None  # Rasa's own EndpointConfig.request, kept
+
+
+def _pooled_session(endpoint: Any) -> Any:
+    """This endpoint's session on the running event loop (made as Rasa's ``session()``)."""
+    import asyncio
+
+    import aiohttp
+    from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
+
+    loop = asyncio.get_running_loop()
+    held = endpoint.__dict__.get("_klbot_session")
+    if held is not None and held[0] is loop and not held[1].closed:
+        return held[1]
+    auth = None
+    if endpoint.basic_auth:
+        auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
+    session = aiohttp.ClientSession(
+        headers=endpoint.headers,
+        auth=auth,
+        timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+        connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S),
+    )
+    endpoint.__dict__["_klbot_session"] = (loop, session)
+    return session
+
+
+async def _request(
+    self: Any,
+    method: str = "post",
+    subpath: Optional[str] = None,
+    content_type: Optional[str] = "application/json",
+    compress: bool = False,
+    **kwargs: Any,
+) -> Optional[Any]:
+    """Rasa's ``EndpointConfig.request``, on the endpoint's kept session."""
+    import os
+    import ssl
+
+    from aiohttp import ContentTypeError
+    from rasa.shared.exceptions import FileNotFoundException
+    from rasa.utils.endpoints import ClientResponseError, concat_url
+
+    headers = {}
+    if content_type:
+        headers["Content-Type"] = content_type
+    if "headers" in kwargs:
+        headers.update(kwargs["headers"])
+        del kwargs["headers"]
+    if self.headers:
+        headers.update(self.headers)
+    url = concat_url(self.url, subpath)
+    sslcontext = None
+    if self.cafile:
+        try:
+            sslcontext = ssl.create_default_context(cafile=self.cafile)
+        except FileNotFoundError as e:
+            raise FileNotFoundException(
+                f"Failed to find certificate file, '{os.path.abspath(self.cafile)}' does not exist."
+            ) from e
+    session = _pooled_session(self)
+    async with session.request(
+        method,
+        url,
+        headers=headers,
+        params=self.combine_parameters(kwargs),
+        compress=compress,
+        ssl=sslcontext,
+        **kwargs,
+    ) as response:
+        if response.status >= 400:
+            raise ClientResponseError(
+                response.status, response.reason, await response.content.read()
+            )
+        try:
+            return await response.json()
+        except ContentTypeError:
+            return None
+
+
 def install() -> bool:
-    """Install the cached check and the rule-key cache; True when they are in place."""
+    """Install the cached check, the rule-key cache, the rule search's first filter and the
+    kept action-server sessions; True when they are in place."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.utils.endpoints import EndpointConfig
 
     if not RASA_VERSION.startswith(MEASURED_ON):
         logger.info(
@@ -146,4 +239,8 @@ def install() -> bool:
     if RulePolicy._get_possible_keys is not _get_possible_keys:
         rasa_get_possible_keys = RulePolicy.__dict__["_get_possible_keys"]
         RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
+    global rasa_request
+    if EndpointConfig.request is not _request:
+        rasa_request = EndpointConfig.__dict__["request"]
+        EndpointConfig.request = _request  # type: ignore[method-assign]
     return True
