@@ -13,7 +13,7 @@ PostgreSQL (production) is left as it is.
 SQLAlchemy 1.4 gives a file SQLite database no pool (``NullPool``): every session of the
 store, several each turn, opened a new connection (and ran the pragmas) and closed it
 again; closing the last connection of a WAL database checkpoints the log into the database
-and deletes it, i.e. waits for the disk after all (profiled at 32 users: 13 % of the
+and deletes it, i.e. waits for the disk after all (profiled at 32 users: 8 % of the
 server's time in opening and closing connections). The store's SQLite engine keeps its
 connections in a pool instead (``SQLITE_POOL_SIZE``); a connection serves one session at
 a time, whichever thread it is in (``check_same_thread`` off, as SQLAlchemy 2 does for
