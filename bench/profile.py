@@ -49,13 +49,15 @@ def main(argv: Optional[List[str]] = None) -> None:
         with our_servers(work, env, args.model, wrap) as servers:
             url = servers["url"]
             procs = {"rasa": servers["rasa"], "actions": servers["actions"]}
-            asyncio.run(run_level(url, 2, lambda i: OUR_POLICY_TURNS))  # warm up
+            asyncio.run(run_level(url, 2, lambda i: OUR_POLICY_TURNS, conversations=4))  # warm up
             for users in args.users:
                 for proc in procs.values():
                     proc.send_signal(signal.SIGUSR1)
                 time.sleep(0.2)
                 rows = [
-                    asyncio.run(run_level(url, users, lambda i: OUR_POLICY_TURNS))
+                    asyncio.run(
+                        run_level(url, users, lambda i: OUR_POLICY_TURNS, conversations=users)
+                    )
                     for _ in range(args.rounds)
                 ]
                 for proc in procs.values():

@@ -7,6 +7,12 @@ and p99 latency and throughput, peak memory (VmHWM) of every server process, tra
 and start-up time. Rasa's starter bot (``rasa init``) gets the same load with its own
 phrases. Everything runs on loopback; every loop is bounded in count and time.
 
+Each server first gets one warm-up conversation per kind of turn, not measured (a new
+server's first turn pays for TensorFlow's first calls and the tracker store's first
+connection). A level of N users then runs ``conversations_for(N)`` conversations (at least
+25, i.e. 100 turns, and 4 per user at 32 users), each user starting a new conversation when
+one ends: p99 is a percentile of at least 100 turns, not the slowest of four.
+
 Then the same again with the machine's other cores kept busy (a CPU-burning process on each
 but one, as other work on a shared server): ours and the starter bot under the same load,
 and how much each slowed down.
@@ -18,6 +24,7 @@ other cores busy ``results/bench_turns_busy.json`` and ``results/bench_turns_bus
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import secrets
@@ -40,6 +47,9 @@ BIN = Path(sys.executable).parent
 LEVELS = (1, 8, 32)
 TURNS_PER_CONVERSATION = 4
 MAX_SECONDS_PER_LEVEL = 240
+MIN_CONVERSATIONS = 25  # per level: 100 turns, so that p99 is not simply the slowest turn
+ROUNDS = 4  # conversations per user at high concurrency (32 users: 128 conversations)
+_CONVERSATION_NUMBERS = itertools.count()
 TWILIO_TOKEN = "bench-auth-token"  # noqa: S105 - a local test secret, not a credential
 
 OUR_POLICY_TURNS = [
@@ -74,21 +84,53 @@ def form_turns(index: int) -> List[str]:
     return ["jeg vil ikke ha reklame", "sms", f"{phone[:3]} {phone[3:5]} {phone[5:]}", "takk"]
 
 
+def conversations_for(concurrency: int) -> int:
+    """How many conversations a level runs: enough turns that p99 is a percentile (at least
+    ``MIN_CONVERSATIONS``; at high concurrency ``ROUNDS`` conversations per user)."""
+    return max(MIN_CONVERSATIONS, ROUNDS * concurrency)
+
+
+def next_indices(count: int) -> List[int]:
+    """``count`` conversation numbers not used before in this process: each conversation is
+    new (an SMS conversation is its phone number, a form's phone number its index)."""
+    return [next(_CONVERSATION_NUMBERS) for _ in range(count)]
+
+
+def summary(latencies: List[float], errors: int, elapsed: float) -> Dict[str, float]:
+    """Median, p99, max (ms) and throughput of one level's turns."""
+    return {
+        "turns": len(latencies),
+        "errors": errors,
+        "median_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "max_ms": max(latencies) * 1000 if latencies else float("nan"),
+        "throughput_per_s": len(latencies) / elapsed if elapsed else float("nan"),
+    }
+
+
 async def run_level(
     url: str,
     concurrency: int,
     turns_for: Callable[[int], List[str]],
     sms_token: Optional[str] = None,
     public_url: Optional[str] = None,
+    conversations: Optional[int] = None,
+    transport: Optional[httpx.AsyncBaseTransport] = None,
 ) -> Dict[str, float]:
-    """``concurrency`` conversations at once, each ``TURNS_PER_CONVERSATION`` turns."""
+    """``concurrency`` users at once, who between them hold ``conversations`` conversations
+    (default: ``conversations_for(concurrency)``) of ``TURNS_PER_CONVERSATION`` turns; a user
+    starts the next conversation when one ends, so ``concurrency`` are in flight throughout.
+    ``transport``: httpx's, for the tests (default: the network)."""
     latencies: List[float] = []
     errors = 0
     deadline = time.monotonic() + MAX_SECONDS_PER_LEVEL
     limits = httpx.Limits(max_connections=concurrency + 4)
     run_id = f"{time.time_ns():x}"
+    pending = next_indices(conversations or conversations_for(concurrency))
+    pending.reverse()  # popped from the end: in order
+    held = 0
 
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=60, limits=limits, transport=transport) as client:
 
         async def conversation(index: int) -> None:
             nonlocal errors
@@ -113,18 +155,26 @@ async def run_level(
                     errors += 1
                 latencies.append(time.perf_counter() - started)
 
+        async def user() -> None:
+            nonlocal held
+            while pending and time.monotonic() <= deadline:
+                held += 1
+                await conversation(pending.pop())
+
         started = time.perf_counter()
-        await asyncio.gather(*(conversation(i) for i in range(concurrency)))
+        await asyncio.gather(*(user() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
     return {
         "concurrency": concurrency,
-        "turns": len(latencies),
-        "errors": errors,
-        "median_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
-        "p99_ms": percentile(latencies, 99) * 1000,
-        "max_ms": max(latencies) * 1000 if latencies else float("nan"),
-        "throughput_per_s": len(latencies) / elapsed if elapsed else float("nan"),
+        "conversations": held,
+        **summary(latencies, errors, elapsed),
     }
+
+
+def warm_up(url: str, turns_for: Callable[[int], List[str]], **kwargs: object) -> None:
+    """One conversation, not measured: the server's first turns (TensorFlow's first calls,
+    the tracker store's first connection) are not part of any level."""
+    asyncio.run(run_level(url, 1, turns_for, conversations=1, **kwargs))
 
 
 async def post_sms(client, url, public_url, token, index, turn, text, run_id):
@@ -252,6 +302,9 @@ def bench_ours(
     training time measured by bench.nlu in the same run, or None."""
     with our_servers(work, env, model) as servers:
         url = servers["url"]
+        warm_up(url, lambda i: OUR_POLICY_TURNS)
+        warm_up(url, form_turns)
+        warm_up(url, lambda i: OUR_POLICY_TURNS, sms_token=TWILIO_TOKEN, public_url=url)
         levels: Dict[str, List[Dict[str, float]]] = {"policy": [], "form": [], "sms": []}
         for level in levels_run:
             levels["policy"].append(asyncio.run(run_level(url, level, lambda i: OUR_POLICY_TURNS)))
@@ -303,6 +356,7 @@ def bench_starter(
     url = f"http://127.0.0.1:{port}"
     try:
         startup_s = wait_ready(f"{url}/status", rasa)
+        warm_up(url, lambda i: STARTER_TURNS)
         levels = {
             "policy": [asyncio.run(run_level(url, n, lambda i: STARTER_TURNS)) for n in levels_run]
         }
@@ -384,8 +438,8 @@ def report(results: Dict[str, object], title: str = "") -> str:
     ours, starter = results["ours"], results["starter"]
     lines = [title] if title else []
     lines += [
-        f"{'load':<28}{'conv':>5}{'median ms':>11}{'p99 ms':>9}{'turns/s':>9}{'errors':>8}"
-        f"{'x starter':>11}",
+        f"{'load':<28}{'users':>6}{'turns':>6}{'median ms':>11}{'p99 ms':>9}{'turns/s':>9}"
+        f"{'errors':>8}{'x starter':>11}",
     ]
     for name, rows in [
         ("starter bot (REST)", starter["levels"]["policy"]),
@@ -396,7 +450,7 @@ def report(results: Dict[str, object], title: str = "") -> str:
         for row, base in zip(rows, starter["levels"]["policy"]):
             ratio = row["median_ms"] / base["median_ms"] if base["median_ms"] else float("nan")
             lines.append(
-                f"{name:<28}{row['concurrency']:>5}{row['median_ms']:>11.1f}{row['p99_ms']:>9.1f}"
+                f"{name:<28}{row['concurrency']:>6}{row['turns']:>6}{row['median_ms']:>11.1f}{row['p99_ms']:>9.1f}"
                 f"{row['throughput_per_s']:>9.1f}{row['errors']:>8}{ratio:>10.2f}x"
             )
     ours_train = f"{ours['train_s']:.0f} s" if ours.get("train_s") else "not measured in this run"
@@ -455,7 +509,7 @@ def degradation(quiet: Dict[str, object], busy: Dict[str, object]) -> str:
     for name, key in (("starter bot", "starter"), ("ours: policy", "ours")):
         for q, b in zip(quiet[key]["levels"]["policy"], busy[key]["levels"]["policy"]):
             p50, p99 = b["median_ms"] / q["median_ms"], b["p99_ms"] / q["p99_ms"]
-            lines.append(f"  {name:<14}{q['concurrency']:>4} conv: p50 x{p50:.2f}, p99 x{p99:.2f}")
+            lines.append(f"  {name:<14}{q['concurrency']:>4} users: p50 x{p50:.2f}, p99 x{p99:.2f}")
     return "\n".join(lines)
 
 

@@ -32,6 +32,28 @@ handful of states recur in every conversation. ``install()`` keeps that first fi
 result per state (per policy and lookup, at most ``MAX_CURRENT_STATES``); the keys that
 pass it are filtered against the earlier states as Rasa does. The result is Rasa's.
 
+4. Every custom action: the connection to the action server. Rasa 3.6's
+``EndpointConfig.request`` opens a new ``aiohttp.ClientSession`` for every call, so every
+custom action (a policy answer runs one, a form several) paid for a new session and a new
+TCP connection to the action server, and the action server for accepting it.
+``install()`` keeps one session per endpoint and event loop, with the same headers,
+authentication and timeout as Rasa's, whose connections are kept alive between calls for
+at most ``KEEPALIVE_S`` (less than the action server's 5 s, so the client, never the
+server, closes an idle connection: no request is sent on a connection the server is
+closing). The request and its answer are Rasa's.
+
+5. Every turn: the message's sparse features, combined three times. The logistic
+regression, DIET and the ResponseSelector each ask the message for its sparse features
+(``Message.get_sparse_features``), and Rasa concatenates the featurizers' matrices again
+for each (``scipy.sparse.hstack``: 6 % of the server's time at 32 users). ``install()``
+keeps the combination on the message, for as long as its features are the same list
+(nothing added); each caller still gets its own copy, as from Rasa.
+
+6. Every turn: reading the conversation. Rasa finds each stored event's class by walking
+every subclass of ``Event`` (``Event.resolve_by_type``), for every event of the
+conversation on every turn (3 % at 32 users). ``install()`` remembers the class found for
+each type name (a name Rasa does not know is still asked of Rasa each time).
+
 Installed in one place: when the Rasa server creates its tracker store
 (``bot.stores.tracker.ConfiguredTrackerStore``, named in endpoints.yml next to the action
 endpoint). Only on the Rasa version it was measured on (3.6.x): another version may have
@@ -41,10 +63,11 @@ Idempotent.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.version import __version__ as RASA_VERSION
 
@@ -122,10 +145,132 @@ def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
         raise e
 
 
+KEEPALIVE_S = 2.0  # idle connections to an endpoint closed after this (Sanic's is 5 s)
+rasa_request: Optional[Any] = None  # Rasa's own EndpointConfig.request, kept
+
+
+def _pooled_session(endpoint: Any) -> Any:
+    """This endpoint's session on the running event loop (made as Rasa's ``session()``)."""
+    import asyncio
+
+    import aiohttp
+    from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
+
+    loop = asyncio.get_running_loop()
+    held = endpoint.__dict__.get("_klbot_session")
+    if held is not None and held[0] is loop and not held[1].closed:
+        return held[1]
+    auth = None
+    if endpoint.basic_auth:
+        auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
+    session = aiohttp.ClientSession(
+        headers=endpoint.headers,
+        auth=auth,
+        timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+        connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S),
+    )
+    endpoint.__dict__["_klbot_session"] = (loop, session)
+    return session
+
+
+async def _request(
+    self: Any,
+    method: str = "post",
+    subpath: Optional[str] = None,
+    content_type: Optional[str] = "application/json",
+    compress: bool = False,
+    **kwargs: Any,
+) -> Optional[Any]:
+    """Rasa's ``EndpointConfig.request``, on the endpoint's kept session."""
+    import os
+    import ssl
+
+    from aiohttp import ContentTypeError
+    from rasa.shared.exceptions import FileNotFoundException
+    from rasa.utils.endpoints import ClientResponseError, concat_url
+
+    headers = {}
+    if content_type:
+        headers["Content-Type"] = content_type
+    if "headers" in kwargs:
+        headers.update(kwargs["headers"])
+        del kwargs["headers"]
+    if self.headers:
+        headers.update(self.headers)
+    url = concat_url(self.url, subpath)
+    sslcontext = None
+    if self.cafile:
+        try:
+            sslcontext = ssl.create_default_context(cafile=self.cafile)
+        except FileNotFoundError as e:
+            raise FileNotFoundException(
+                f"Failed to find certificate file, '{os.path.abspath(self.cafile)}' does not exist."
+            ) from e
+    session = _pooled_session(self)
+    async with session.request(
+        method,
+        url,
+        headers=headers,
+        params=self.combine_parameters(kwargs),
+        compress=compress,
+        ssl=sslcontext,
+        **kwargs,
+    ) as response:
+        if response.status >= 400:
+            raise ClientResponseError(
+                response.status, response.reason, await response.content.read()
+            )
+        try:
+            return await response.json()
+        except ContentTypeError:
+            return None
+
+
+rasa_get_sparse_features: Optional[Any] = None  # Rasa's own, kept
+
+
+def _get_sparse_features(
+    self: Any, attribute: str, featurizers: Optional[List[str]] = None
+) -> Tuple[Any, Any]:
+    """Rasa's ``Message.get_sparse_features``, the combination kept while the features are."""
+    features = self.features
+    stamp = (id(features), len(features), id(features[-1]) if features else None)
+    held = self.__dict__.get("_klbot_sparse")
+    if held is None or held[0] != stamp:
+        held = (stamp, {})
+        self.__dict__["_klbot_sparse"] = held
+    key = (attribute, tuple(featurizers or ()))
+    if key not in held[1]:
+        held[1][key] = rasa_get_sparse_features(self, attribute, featurizers)
+    sequence, sentence = held[1][key]
+    return copy.deepcopy(sequence), copy.deepcopy(sentence)
+
+
+rasa_resolve_by_type: Optional[Any] = None  # Rasa's own, kept
+_event_classes: Dict[str, Any] = {}
+
+
+def _resolve_by_type(type_name: str, default: Optional[Any] = None) -> Optional[Any]:
+    """Rasa's ``Event.resolve_by_type``, each type name's class remembered once found."""
+    found = _event_classes.get(type_name)
+    if found is not None:
+        return found
+    try:
+        found = rasa_resolve_by_type(type_name, None) if type_name != "topic" else None
+    except ValueError:  # unknown to Rasa: its answer (the default, or the same error)
+        found = None
+    if found is not None:
+        _event_classes[type_name] = found
+        return found
+    return rasa_resolve_by_type(type_name, default)
+
+
 def install() -> bool:
-    """Install the cached check and the rule-key cache; True when they are in place."""
+    """Install the cached check, the rule-key cache, the rule search's first filter and the
+    kept action-server sessions; True when they are in place."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.utils.endpoints import EndpointConfig
 
     if not RASA_VERSION.startswith(MEASURED_ON):
         logger.info(
@@ -146,4 +291,19 @@ def install() -> bool:
     if RulePolicy._get_possible_keys is not _get_possible_keys:
         rasa_get_possible_keys = RulePolicy.__dict__["_get_possible_keys"]
         RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
+    from rasa.shared.core.events import Event
+    from rasa.shared.nlu.training_data.message import Message
+
+    global rasa_get_sparse_features
+    if Message.get_sparse_features is not _get_sparse_features:
+        rasa_get_sparse_features = Message.__dict__["get_sparse_features"]
+        Message.get_sparse_features = _get_sparse_features  # type: ignore[method-assign]
+    global rasa_resolve_by_type
+    if Event.resolve_by_type is not _resolve_by_type:
+        rasa_resolve_by_type = Event.__dict__["resolve_by_type"].__func__
+        Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
+    global rasa_request
+    if EndpointConfig.request is not _request:
+        rasa_request = EndpointConfig.__dict__["request"]
+        EndpointConfig.request = _request  # type: ignore[method-assign]
     return True

@@ -120,3 +120,31 @@ def test_a_sqlite_tracker_store_commits_without_waiting_for_the_disk(tmp_path, m
             assert session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
             assert session.execute(sa.text("PRAGMA synchronous")).scalar() == 1  # NORMAL
     assert oct(db.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_sqlite_tracker_store_keeps_its_connection(tmp_path, monkeypatch):
+    """Sessions reuse a pooled connection (SQLAlchemy 1.4 opened and closed one per session,
+    checkpointing the WAL on every close); what one session commits the next one reads, and
+    another connection (klbot's erasure, another process) sees it too."""
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    db = tmp_path / "conversations.db"
+    monkeypatch.setenv("KLBOT_TRACKER_STORE_URL", f"sqlite:///{db}")
+    store = ConfiguredTrackerStore()
+    connections = []
+    sa.event.listen(store.engine, "connect", lambda conn, _record: connections.append(conn))
+    for n in range(3):
+        with store.session_scope() as session:
+            session.execute(sa.text("CREATE TABLE IF NOT EXISTS t (n INTEGER)"))
+            session.execute(sa.text("INSERT INTO t VALUES (:n)"), {"n": n})
+            session.commit()
+    assert len(connections) <= 1  # the pool's connection, reused
+    with store.session_scope() as session:
+        assert session.execute(sa.text("SELECT count(*) FROM t")).scalar() == 3
+    other = sqlite3.connect(db)
+    try:
+        assert other.execute("SELECT count(*) FROM t").fetchone()[0] == 3
+    finally:
+        other.close()

@@ -9,6 +9,15 @@ SQLite store runs in WAL mode with ``synchronous=NORMAL`` (SQLite's recommended 
 WAL): a commit appends to the log without waiting for the disk; the database stays
 consistent after a crash, and at worst the last turns before a power loss are not kept.
 PostgreSQL (production) is left as it is.
+
+SQLAlchemy 1.4 gives a file SQLite database no pool (``NullPool``): every session of the
+store, several each turn, opened a new connection (and ran the pragmas) and closed it
+again; closing the last connection of a WAL database checkpoints the log into the database
+and deletes it, i.e. waits for the disk after all (profiled at 32 users: 8 % of the
+server's time in opening and closing connections). The store's SQLite engine keeps its
+connections in a pool instead (``SQLITE_POOL_SIZE``); a connection serves one session at
+a time, whichever thread it is in (``check_same_thread`` off, as SQLAlchemy 2 does for
+file databases); WAL lets other processes (``klbot`` erasure) read and write meanwhile.
 """
 
 from __future__ import annotations
@@ -23,6 +32,8 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot import rasa_speedups
 from bot.config import load_settings
@@ -30,6 +41,7 @@ from bot.config import load_settings
 logger = logging.getLogger(__name__)
 
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+SQLITE_POOL_SIZE = 2  # connections kept open (the store works on the event loop: one at a time)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -39,6 +51,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def sqlite_engine(url: Any) -> sa.engine.Engine:
+    """A file SQLite engine that keeps its connections, each with ``SQLITE_PRAGMAS``."""
+    engine = sa.create_engine(
+        url,
+        poolclass=QueuePool,
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=8,
+        connect_args={"check_same_thread": False},
+    )
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def sql_store_arguments(url: str) -> dict:
@@ -81,8 +106,10 @@ class ConfiguredTrackerStore(SQLTrackerStore):
         logger.info("Conversations are kept in an SQL tracker store (%s).", arguments["dialect"])
         super().__init__(domain=domain, event_broker=event_broker, **arguments)
         if arguments["dialect"] == "sqlite":
-            # on every connection opened from now on; the ones opened while Rasa created
-            # the table are closed, so none is left without the pragmas
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            # Rasa's engine (no pool) created the table; its connections are closed, and the
+            # store goes on with a pooled engine whose every connection has the pragmas
+            url_used = self.engine.url
             self.engine.dispose()
+            self.engine = sqlite_engine(url_used)
+            self.sessionmaker = sessionmaker(bind=self.engine)
         rasa_speedups.install()

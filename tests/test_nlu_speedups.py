@@ -1,0 +1,88 @@
+"""The sparse-feature and event-class caches (bot.rasa_speedups) give Rasa's answers; the
+Rasa server runs the classifiers on one thread."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse
+from rasa.shared.core.events import Event
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.utils.common import all_subclasses
+
+from bot import rasa_speedups
+
+rasa_speedups.install()
+
+
+def sparse(rows: int, cols: int, seed: int) -> scipy.sparse.coo_matrix:
+    rng = np.random.default_rng(seed)
+    return scipy.sparse.coo_matrix(rng.integers(0, 2, size=(rows, cols)).astype(float))
+
+
+def message() -> Message:
+    msg = Message(data={"text": "hei du"})
+    for seed, origin in enumerate(["cv_words", "cv_chars"]):
+        msg.add_features(Features(sparse(2, 3 + seed, seed), "sequence", "text", origin))
+        msg.add_features(Features(sparse(1, 3 + seed, seed + 10), "sentence", "text", origin))
+    return msg
+
+
+def same(ours, rasas) -> bool:
+    if ours is None or rasas is None:
+        return ours is rasas
+    return (
+        (ours.features != rasas.features).nnz == 0
+        and ours.type == rasas.type
+        and ours.attribute == rasas.attribute
+        and ours.origin == rasas.origin
+    )
+
+
+@pytest.mark.parametrize("featurizers", [None, [], ["cv_words"], ["cv_chars", "cv_words"]])
+def test_sparse_features_are_rasas_each_time_and_each_a_copy(featurizers):
+    msg = message()
+    rasas = rasa_speedups.rasa_get_sparse_features(msg, "text", featurizers)
+    first = msg.get_sparse_features("text", featurizers)
+    second = msg.get_sparse_features("text", featurizers)
+    for ours in (first, second):
+        assert all(same(o, r) for o, r in zip(ours, rasas))
+    assert first[0] is not second[0] and first[0].features is not second[0].features
+    assert msg.get_sparse_features("intent", featurizers) == (None, None)
+
+
+def test_a_feature_added_later_is_in_the_combination():
+    msg = message()
+    before = msg.get_sparse_features("text")
+    msg.add_features(Features(sparse(2, 5, 7), "sequence", "text", "regex"))
+    after = msg.get_sparse_features("text")
+    assert after[0].features.shape[1] == before[0].features.shape[1] + 5
+    assert same(after[0], rasa_speedups.rasa_get_sparse_features(msg, "text", None)[0])
+
+
+def test_every_event_type_resolves_to_rasas_class():
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert len(names) > 20
+    for _ in range(2):  # found, then remembered
+        for name in names:
+            assert Event.resolve_by_type(name) is rasa_speedups.rasa_resolve_by_type(name)
+
+
+def test_unknown_event_types_are_rasas_answer():
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+    assert Event.resolve_by_type("no_such_event", default=Event) is Event
+    assert Event.resolve_by_type("topic") is None
+
+
+def test_the_rasa_server_runs_the_classifiers_on_one_thread_unless_told_otherwise():
+    from bot.rasa_server import CPU_THREADS, limit_cpu_threads
+
+    environ = {"OMP_NUM_THREADS": "4"}
+    limit_cpu_threads(environ)
+    assert environ["OMP_NUM_THREADS"] == "4"  # the operator's setting is kept
+    assert environ["TF_INTRA_OP_PARALLELISM_THREADS"] == "1"
+    assert environ["TF_INTER_OP_PARALLELISM_THREADS"] == "1"
+    assert environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert set(CPU_THREADS) <= set(environ)
