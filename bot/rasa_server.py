@@ -14,11 +14,6 @@ process:
   command line (``ps`` shows a process's arguments to every local user);
 - Sanic's request size limit is ``MAX_BODY_BYTES`` on every route, websockets included.
 
-- TensorFlow and the numerical libraries run each call on one thread (``CPU_THREADS``, unless
-  the environment sets them): a turn's classifiers are small, the server's event loop already
-  keeps one core busy, and on a machine whose other cores are busy a call split over
-  several threads waits for the slowest (the defaults spread every call over all cores).
-
 Outside development (``KLBOT_ENV``) it refuses to start without ``KLBOT_ACTION_TOKEN``.
 ``--shell`` runs ``rasa shell`` with the same endpoints instead.
 """
@@ -44,19 +39,6 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024  # the same as bot.channels.body_check (imported late: Rasa)
 TOKEN_HEADER = "Bearer ${KLBOT_ACTION_TOKEN}"  # noqa: S105 - names the variable
 OWNED_FLAGS = {"--enable-api", "--auth-token", "-i", "--interface", "--jwt-secret"}
-# read by Rasa (TF_*: rasa.utils.tensorflow.environment), OpenBLAS and OpenMP when they load
-CPU_THREADS = {
-    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
-    "TF_INTER_OP_PARALLELISM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-}
-
-
-def limit_cpu_threads(environ: Any = os.environ) -> None:
-    """``CPU_THREADS`` where the environment does not set them (before numpy or TF load)."""
-    for name, value in CPU_THREADS.items():
-        environ.setdefault(name, value)
 
 
 def render_endpoints(source: Path, action_url: Optional[str], with_token: bool) -> Path:
@@ -111,7 +93,6 @@ def parse_args(argv: Optional[List[str]]) -> Tuple[argparse.Namespace, List[str]
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    limit_cpu_threads()
     args, extra = parse_args(argv)
     settings = get_settings()
     if not settings.action_token and not settings.is_development:

@@ -74,15 +74,3 @@ def test_unknown_event_types_are_rasas_answer():
         Event.resolve_by_type("no_such_event")
     assert Event.resolve_by_type("no_such_event", default=Event) is Event
     assert Event.resolve_by_type("topic") is None
-
-
-def test_the_rasa_server_runs_the_classifiers_on_one_thread_unless_told_otherwise():
-    from bot.rasa_server import CPU_THREADS, limit_cpu_threads
-
-    environ = {"OMP_NUM_THREADS": "4"}
-    limit_cpu_threads(environ)
-    assert environ["OMP_NUM_THREADS"] == "4"  # the operator's setting is kept
-    assert environ["TF_INTRA_OP_PARALLELISM_THREADS"] == "1"
-    assert environ["TF_INTER_OP_PARALLELISM_THREADS"] == "1"
-    assert environ["OPENBLAS_NUM_THREADS"] == "1"
-    assert set(CPU_THREADS) <= set(environ)
