@@ -101,6 +101,17 @@ def test_every_response_on_the_request_paths_has_an_english_variation(domain):
     assert not missing, missing
 
 
+def test_every_response_has_an_english_variation(domain):
+    """English stays English to the end (issue 18), off the request paths too: a «yes» with
+    nothing to say yes to, or a detail given out of context, got Norwegian."""
+    missing = [
+        name
+        for name, variants in domain.responses.items()
+        if not any(language_of(variant) == "en" for variant in variants)
+    ]
+    assert not missing, missing
+
+
 @pytest.mark.parametrize("response", request_path_responses(full_domain()))
 def test_an_english_variation_is_english_with_the_same_buttons(domain, response):
     for variant in domain.responses[response]:
