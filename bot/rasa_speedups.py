@@ -67,7 +67,7 @@ import copy
 import functools
 import json
 import logging
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from rasa.version import __version__ as RASA_VERSION
 
@@ -265,6 +265,19 @@ def _resolve_by_type(type_name: str, default: Optional[Any] = None) -> Optional[
     return rasa_resolve_by_type(type_name, default)
 
 
+def _replace(
+    owner: Any, attribute: str, ours: Any, kept_as: str, wrap: Callable[[Any], Any] = lambda f: f
+) -> None:
+    """Put ``ours`` (wrapped, e.g. as a staticmethod) in place of Rasa's ``owner.attribute``
+    once, keeping Rasa's own in the module global ``kept_as`` (a static method as its plain
+    function); installing again changes nothing."""
+    if getattr(owner, attribute) is ours:
+        return
+    rasas = owner.__dict__[attribute]
+    globals()[kept_as] = rasas.__func__ if isinstance(rasas, staticmethod) else rasas
+    setattr(owner, attribute, wrap(ours))
+
+
 def install() -> bool:
     """Install the cached check, the rule-key cache, the rule search's first filter and the
     kept action-server sessions; True when they are in place."""
@@ -279,31 +292,15 @@ def install() -> bool:
             MEASURED_ON,
         )
         return False
-    global rasa_check
-    if RemoteAction._validate_action_result is not _validate_action_result:
-        rasa_check = RemoteAction.__dict__["_validate_action_result"]
-        RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    global rasa_rule_key_to_state
-    if RulePolicy._rule_key_to_state is not _rule_key_to_state:
-        rasa_rule_key_to_state = RulePolicy.__dict__["_rule_key_to_state"]
-        RulePolicy._rule_key_to_state = staticmethod(_rule_key_to_state)  # type: ignore[method-assign]
-    global rasa_get_possible_keys
-    if RulePolicy._get_possible_keys is not _get_possible_keys:
-        rasa_get_possible_keys = RulePolicy.__dict__["_get_possible_keys"]
-        RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
     from rasa.shared.core.events import Event
     from rasa.shared.nlu.training_data.message import Message
 
-    global rasa_get_sparse_features
-    if Message.get_sparse_features is not _get_sparse_features:
-        rasa_get_sparse_features = Message.__dict__["get_sparse_features"]
-        Message.get_sparse_features = _get_sparse_features  # type: ignore[method-assign]
-    global rasa_resolve_by_type
-    if Event.resolve_by_type is not _resolve_by_type:
-        rasa_resolve_by_type = Event.__dict__["resolve_by_type"].__func__
-        Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
-    global rasa_request
-    if EndpointConfig.request is not _request:
-        rasa_request = EndpointConfig.__dict__["request"]
-        EndpointConfig.request = _request  # type: ignore[method-assign]
+    _replace(RemoteAction, "_validate_action_result", _validate_action_result, "rasa_check")
+    _replace(
+        RulePolicy, "_rule_key_to_state", _rule_key_to_state, "rasa_rule_key_to_state", staticmethod
+    )
+    _replace(RulePolicy, "_get_possible_keys", _get_possible_keys, "rasa_get_possible_keys")
+    _replace(Message, "get_sparse_features", _get_sparse_features, "rasa_get_sparse_features")
+    _replace(Event, "resolve_by_type", _resolve_by_type, "rasa_resolve_by_type", staticmethod)
+    _replace(EndpointConfig, "request", _request, "rasa_request")
     return True
