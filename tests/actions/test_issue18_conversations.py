@@ -132,3 +132,22 @@ def test_an_unexpected_code_question_at_the_code_step_sends_no_code_and_the_code
     assert "ikke gi koden til noen" in joined(turns[0]).lower(), turns
     assert codes_to(env, KNOWN_EMAIL) == sent
     assert "koden stemmer" in joined(turns[1]), turns
+
+
+def test_a_yes_after_an_english_answer_stays_english(assistant):
+    """«yes» to an answer that offered nothing («Can I object to direct marketing?») got the
+    Norwegian «Hva kan jeg hjelpe med?» (utter_affirm_no_context had no English variation)."""
+    sender = new_sender("english-yes")
+    turns = conversation(assistant, sender, "Can I object to direct marketing?", "yes")
+    reply = joined(turns[1])
+    assert reply and not NORWEGIAN.search(reply), turns
+
+
+def test_a_rights_question_naming_the_right_gets_that_rights_answer(assistant):
+    """«Hva inneholder et registerutdrag?» was answered with the fee («sier ikke noe om
+    pris»): a question that names a right gets that right's answer, and starts no form."""
+    sender = new_sender("named-right")
+    (turn,) = conversation(assistant, sender, "Hva inneholder et registerutdrag?")
+    reply = joined(turn)
+    assert "registrert" in reply and "pris" not in reply, turn
+    assert "engangskode" not in reply, turn  # no form: the code question is not asked
