@@ -119,7 +119,27 @@ class RequestFormValidationAction(FormValidationAction):
     """What every form of this assistant does: once the register has failed (the customer
     has had the apology, ``register_error``), it asks nothing more. A form says which slots
     it asks for in ``slots_to_ask``; its ``extract_<slot>`` and ``validate_<slot>`` methods
-    are Rasa's."""
+    are Rasa's.
+
+    A form whose ``extract_<slot>`` records a decision in a state slot of its own (the
+    complaint form's «no answer wanted») names it in ``state_slots``: rasa_sdk returns only
+    the slots it still asks for, so without this the decision would be dropped, Rasa's
+    FormAction would see nothing filled and reject the turn, and a rule outside the form
+    would answer the «nei» before the form took it."""
+
+    state_slots: Tuple[str, ...] = ()
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        returned = {event["name"] for event in events}
+        decided = tracker.slots_to_validate()
+        return events + [
+            SlotSet(slot, decided[slot])
+            for slot in self.state_slots
+            if slot in decided and slot not in returned
+        ]
 
     async def required_slots(
         self,

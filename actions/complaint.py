@@ -148,6 +148,8 @@ class ActionStartComplaint(Action):
 
 
 class ValidateComplaintForm(RequestFormValidationAction):
+    state_slots = tuple(STATE_SLOTS)
+
     def name(self) -> str:
         return "validate_complaint_form"
 

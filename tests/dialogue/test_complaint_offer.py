@@ -11,6 +11,7 @@ import pytest
 from tests.dialogue.conftest import tickets
 
 NOT_WRITTEN = "jeg har ikke skrevet noen klage"
+ANYTHING_ELSE = "noe annet jeg kan hjelpe med"  # utter_anything_else, the rule for «nei»
 
 
 @pytest.mark.parametrize(
@@ -31,6 +32,9 @@ def test_a_no_to_the_complaint_offer_writes_no_complaint(chat, text, intent):
     assert "skriver ned klagen" in first.text
     turn = c.say(text, intent, 0.6)
     assert NOT_WRITTEN in turn.text, turn
+    # the form itself takes the no: never rejected, so no rule outside it answers first
+    assert turn.actions[0] == "complaint_form", turn.actions
+    assert ANYTHING_ELSE not in turn.text, turn
     assert c.form is None
     assert tickets() == []
 
@@ -64,3 +68,21 @@ def test_the_no_button_declines(chat):
     c.say("jeg vil klage", "ask_complaint")
     turn = c.say("/deny", "deny", 1.0)
     assert NOT_WRITTEN in turn.text and tickets() == []
+
+
+@pytest.mark.parametrize("text", ["nei takk", "nei", "ingen", "trenger ikke svar"])
+@pytest.mark.parametrize("intent", ["deny", "inform", "nlu_fallback"])
+def test_no_answer_wanted_is_taken_by_the_form_with_no_stray_reply(chat, text, intent):
+    """«Vil du ha svar?» answered no: the complaint is registered, and nothing else is said
+    first (the form kept its «no answer» decision instead of rejecting the turn, which let
+    the rule for «nei» outside a form ask «Er det noe annet jeg kan hjelpe med?»)."""
+    c = chat()
+    c.say("jeg vil klage", "ask_complaint")
+    c.say("Dere sendte meg reklame på SMS etter at jeg hadde reservert meg", "ask_complaint", 0.7)
+    turn = c.say(text, intent, 0.6)
+    assert turn.actions[:2] == ["complaint_form", "action_submit_complaint"], turn.actions
+    assert turn.text.startswith("Takk. Klagen er registrert"), turn.text
+    assert ANYTHING_ELSE not in turn.text
+    (ticket,) = tickets()
+    assert ticket["details"]["wants_answer"] is False
+    assert c.slot("complaint_no_reply") is None  # reset with the request
