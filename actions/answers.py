@@ -270,10 +270,10 @@ def more_for(key: str, responses: Dict[str, Any]) -> Optional[str]:
 
 def marketing_stop_asked(parse: Dict[str, Any]) -> List[str]:
     """The channels a marketing question asks to stop (a wish put as a question), or []."""
-    from bot.nlp.marketing_scope import _asks_to_stop, channels_asked
+    from bot.nlp.marketing_scope import asks_to_stop, channels_asked
 
     text = parse.get("text") or ""
-    if not _asks_to_stop(text):
+    if not asks_to_stop(text):
         return []
     return channels_asked(text)
 

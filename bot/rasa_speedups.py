@@ -54,6 +54,13 @@ every subclass of ``Event`` (``Event.resolve_by_type``), for every event of the
 conversation on every turn (3 % at 32 users). ``install()`` remembers the class found for
 each type name (a name Rasa does not know is still asked of Rasa each time).
 
+7. Every turn: the ResponseSelector's answer key. For the top label and every label of its
+ranking, Rasa looks for the retrieval response the label names by walking every response
+of the domain and each of its variations (``ResponseSelector._resolve_intent_response_key``:
+6 % of a policy turn on the Rasa server, one user). ``install()`` walks them once per
+selector, in Rasa's order, into a table (the first match wins, as in Rasa's walk); each
+label is then one lookup.
+
 Installed in one place: when the Rasa server creates its tracker store
 (``bot.stores.tracker.ConfiguredTrackerStore``, named in endpoints.yml next to the action
 endpoint). Only on the Rasa version it was measured on (3.6.x): another version may have
@@ -265,6 +272,30 @@ def _resolve_by_type(type_name: str, default: Optional[Any] = None) -> Optional[
     return rasa_resolve_by_type(type_name, default)
 
 
+rasa_resolve_intent_response_key: Optional[Any] = None  # Rasa's own, kept
+
+
+def _resolve_intent_response_key(self: Any, label: Dict[str, Any]) -> Optional[str]:
+    """Rasa's ``ResponseSelector._resolve_intent_response_key`` from a table of its walk: each
+    response key (as an intent response key), then its variations' texts, key after key;
+    the first to match a name is the answer, as in Rasa's loop."""
+    responses = self.responses
+    held = self.__dict__.get("_klbot_response_keys")
+    if held is None or held[0] is not responses:
+        from rasa.shared.nlu.constants import TEXT
+        from rasa.shared.nlu.training_data.util import template_key_to_intent_response_key
+
+        table: Dict[Any, str] = {}
+        for key, variations in responses.items():
+            search_key = template_key_to_intent_response_key(key)
+            table.setdefault(search_key, search_key)
+            for variation in variations:
+                table.setdefault(variation.get(TEXT, ""), search_key)
+        held = (responses, table)
+        self.__dict__["_klbot_response_keys"] = held
+    return held[1].get(label.get("name"))
+
+
 def _replace(
     owner: Any, attribute: str, ours: Any, kept_as: str, wrap: Callable[[Any], Any] = lambda f: f
 ) -> None:
@@ -303,4 +334,12 @@ def install() -> bool:
     _replace(Message, "get_sparse_features", _get_sparse_features, "rasa_get_sparse_features")
     _replace(Event, "resolve_by_type", _resolve_by_type, "rasa_resolve_by_type", staticmethod)
     _replace(EndpointConfig, "request", _request, "rasa_request")
+    from rasa.nlu.selectors.response_selector import ResponseSelector
+
+    _replace(
+        ResponseSelector,
+        "_resolve_intent_response_key",
+        _resolve_intent_response_key,
+        "rasa_resolve_intent_response_key",
+    )
     return True

@@ -74,3 +74,46 @@ def test_unknown_event_types_are_rasas_answer():
         Event.resolve_by_type("no_such_event")
     assert Event.resolve_by_type("no_such_event", default=Event) is Event
     assert Event.resolve_by_type("topic") is None
+
+
+class Selector:
+    """Stands for a ResponseSelector: the method reads only ``responses``."""
+
+    def __init__(self, responses):
+        self.responses = responses
+
+
+def test_every_response_key_resolves_as_rasa_resolves_it():
+    """The table gives Rasa's walk's answer for every key, every variation's text (even one
+    shared by two keys: the first key wins, as in Rasa) and names nobody knows."""
+    from rasa.nlu.selectors.response_selector import ResponseSelector
+
+    from tests.support.domain import domain
+
+    responses = {k: v for k, v in domain().responses.items() if "/" in k}
+    assert len(responses) > 40
+    first, second = sorted(responses)[:2]
+    responses[second] = responses[second] + [dict(responses[first][0])]  # shared text
+    names = {None, "", "nobody/knows", "utter_" + first}
+    for key, variations in responses.items():
+        names.add(key[len("utter_") :])
+        names.update(v.get("text") for v in variations)
+    selector = Selector(responses)
+    assert ResponseSelector._resolve_intent_response_key is (
+        rasa_speedups._resolve_intent_response_key
+    )
+    for _ in range(2):  # built, then kept
+        for name in names:
+            label = {"name": name, "confidence": 0.5}
+            assert ResponseSelector._resolve_intent_response_key(
+                selector, label
+            ) == rasa_speedups.rasa_resolve_intent_response_key(selector, label), name
+
+
+def test_new_responses_are_resolved_from_a_new_table():
+    from rasa.nlu.selectors.response_selector import ResponseSelector
+
+    selector = Selector({"utter_ask_a/b": [{"text": "A"}]})
+    assert ResponseSelector._resolve_intent_response_key(selector, {"name": "A"}) == "ask_a/b"
+    selector.responses = {"utter_ask_c/d": [{"text": "A"}]}
+    assert ResponseSelector._resolve_intent_response_key(selector, {"name": "A"}) == "ask_c/d"

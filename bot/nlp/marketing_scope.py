@@ -81,7 +81,7 @@ def _kept(text: str) -> Set[str]:
     return out
 
 
-def _asks_to_stop(text: str) -> bool:
+def asks_to_stop(text: str) -> bool:
     """Does a clause other than a keeping one ask to stop marketing?"""
     return any(_STOP.search(clause) and not _KEEP.search(clause) for clause in _CLAUSES.split(text))
 
@@ -118,7 +118,7 @@ def channels_asked(text: str, entity_values: Iterable[str] = ()) -> List[str]:
     has_all = every or bool(_ALL.search(plain)) or "all" in values
     kept = _kept(plain)
     excluded = _excluded(plain, named, has_all) | kept
-    stops_in_general = bool(kept) and not (named - kept) and _asks_to_stop(plain)
+    stops_in_general = bool(kept) and not (named - kept) and asks_to_stop(plain)
     if every or stops_in_general or (has_all and not (named - excluded)):
         # «stopp reklame, men send gjerne brev»: every channel but the one kept
         chosen = set(CHANNELS)
