@@ -51,8 +51,11 @@ def request_path_responses(domain: Domain) -> List[str]:
 
 
 def pick(domain: Domain, response: str, slots: Dict[str, object]) -> List[dict]:
+    """The variations Rasa chooses from with ``slots`` set and every other slot at its initial
+    value (as in a conversation)."""
+    filled = {slot.name: slot.initial_value for slot in domain.slots}
     return ResponseVariationFilter(domain.responses).responses_for_utter_action(
-        response, "rest", slots
+        response, "rest", {**filled, **slots}
     )
 
 

@@ -1,6 +1,6 @@
 """What a message is about beyond its intent, found by patterns (no training, no model files).
 
-``SituationDetector`` (config.yml, after the other extractors) adds up to three entities, each
+``SituationDetector`` (config.yml, after the other extractors) adds up to four entities, each
 filling a slot for one turn (domain.yml) that the rules (data/rules/policy.yml, topics.yml)
 use to choose the answer over the request:
 
@@ -16,6 +16,12 @@ use to choose the answer over the request:
   ba om»), ``storage`` (where the data is stored), ``transfer`` (outside the EEA),
   ``automated`` (automated decisions, profiling), ``telemarketing``, ``processor``
   (data processing agreements).
+
+* ``personal_data`` = ``yes``: the message is about personal data at all («tar dere opp
+  samtalene?», «har dere kamera ved anlegget?», «what do you do with my data?»). When the
+  NLU finds no policy topic in such a message (``out_of_scope``, ``nlu_fallback``), the
+  reply says the chat finds nothing about it in the policy and how to ask (domain.yml,
+  utter_out_of_scope), never «I only help with privacy».
 
 Patterns match the lower-cased, æøå-folded text (``bot.nlp.normalize.fold``), Bokmål,
 Nynorsk, dialect and English.
@@ -208,6 +214,31 @@ _TOPICS: List[Tuple[str, re.Pattern]] = [
 ]
 
 
+_NOT_PERSONAL = r"(?! om (?:pris\w*|levering\w*|produkt\w*|tilbud\w*|apningstid\w*|åpningstid\w*))"
+_PERSONAL_DATA = re.compile(
+    r"\b(?:personvern\w*|personopplys\w*|persondata\w*|gdpr|privacy"
+    r"|personal (?:data|information|details)|opplysning\w*\b"
+    + _NOT_PERSONAL
+    + r"|opplysing\w*\b"
+    + _NOT_PERSONAL
+    + r"|data(?:ene|a)?\b|info(?:rmasjon(?:en)?)? om (?:meg|mæ|mae|me|oss)"
+    r"|my (?:data|details|information)|(?:data|information) about (?:me|us|my)\b"
+    r"|lagr(?:er|ar|es|ast|et|a)\b|registrer(?:er|ar|es|t)\b|oppbevar\w*"
+    r"|slett(?:e|er|ar|es|et|a|ing\w*)\b|overvak\w*|overvåk\w*|kamera\w*|videoovervak\w*"
+    r"|opptak\w*|lydopptak\w*|ta(?:r|k)? (?:dere |de |dykk |dokker )?opp (?:samtal\w*"
+    r"|telefon\w*|lyd\w*|chat\w*)|loggf[oø]r\w*|logges\b|chatlogg\w*|sporing\w*"
+    r"|spore[rt]\b|sikkerhetskopi\w*|backup\w*|samtykk\w*|consent\w*|surveillance"
+    r"|cameras?\b|record(?:s|ed|ing)?\b|stored\b|store my|keep my|delete\w*|tracking"
+    r"|track me)"
+)
+
+
+def about_personal_data(text: str) -> bool:
+    """Is the message about personal data at all (the slot ``personal_data``)?"""
+    folded, lowered = _fold(text), text.lower()
+    return bool(_PERSONAL_DATA.search(folded) or _PERSONAL_DATA.search(lowered))
+
+
 def _fold(text: str) -> str:
     lowered = text.lower()
     folded = fold(lowered)
@@ -250,7 +281,8 @@ def _entity(name: str, value: str, text: str) -> Dict[str, Any]:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class SituationDetector(_Extractor):
-    """Adds ``question``, ``situation`` and ``policy_topic`` (see the module's docstring)."""
+    """Adds ``question``, ``situation``, ``policy_topic`` and ``personal_data`` (see the
+    module's docstring)."""
 
     def entities_for(self, text: str) -> List[Dict[str, Any]]:
         if not text or text.startswith("/"):
@@ -264,4 +296,6 @@ class SituationDetector(_Extractor):
         topic = topic_of(text)
         if topic:
             found.append(_entity("policy_topic", topic, text))
+        if about_personal_data(text):
+            found.append(_entity("personal_data", "yes", text))
         return found

@@ -165,9 +165,18 @@ def test_domain_maps_the_entities_to_slots():
 def test_response_has_an_english_variation(name):
     variants = DOMAIN["responses"][name]
     assert any(not v.get("condition") for v in variants), f"{name}: a Norwegian default"
-    english = [v for v in variants if v.get("condition") == EN_CONDITION]
-    assert len(english) == 1, f"{name}: one English variation"
-    text = english[0]["text"]
+    english = [v for v in variants if EN_CONDITION[0] in (v.get("condition") or [])]
+    assert english, f"{name}: an English variation"
+    for variant in english:
+        _check_english(name, variant, variants)
+
+
+def _others(variant):
+    return [c for c in variant.get("condition") or [] if c["name"] != "language"]
+
+
+def _check_english(name, variant, variants):
+    text = variant["text"]
     assert len(text) <= 320
     norwegian = re.findall(r"\b(?:og|er|du|vi|deg|ikke|hva|til|kan|eller)\b", text.lower())
     assert not norwegian, f"{name}: Norwegian words {norwegian} in the English text"
@@ -178,6 +187,13 @@ def test_response_has_an_english_variation(name):
         assert email in policy, f"{name} invents {email}"
     for number in re.findall(r"\+?\d[\d ]{6,}\d", text):
         assert re.sub(r"\D", "", number) in digits, f"{name} invents {number}"
-    # same buttons (payloads) as the Norwegian variation
-    norwegian_payloads = [b["payload"] for b in variants[0].get("buttons", [])]
-    assert [b["payload"] for b in english[0].get("buttons", [])] == norwegian_payloads
+    # same buttons (payloads) as the Norwegian variation for the same other conditions (the
+    # unconditioned default when there is none)
+    same = [
+        v
+        for v in variants
+        if EN_CONDITION[0] not in (v.get("condition") or []) and _others(v) == _others(variant)
+    ]
+    norwegian = same[0] if same else variants[0]
+    norwegian_payloads = [b["payload"] for b in norwegian.get("buttons", [])]
+    assert [b["payload"] for b in variant.get("buttons", [])] == norwegian_payloads
