@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from bot.nlp.extractors import detect_language
-from bot.nlp.heldout_answers import (
+from tests.support.heldout_answers import (
     ANSWER_SETS,
     ANSWERED_KINDS,
     GATE_KEYS,

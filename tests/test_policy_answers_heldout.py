@@ -5,7 +5,7 @@ The trained model (``KLBOT_TEST_MODEL`` or ``models/klbot.tar.gz``) is loaded wi
 ``Agent``; the custom actions run in a real action server (``python -m bot.action_server``,
 with its token and a fresh SQLite register). Each message is the first turn of a fresh
 conversation (a REST-like sender id); the bot's messages of that turn are scored by
-``bot.nlp.heldout_answers``:
+``tests.support.heldout_answers``:
 
 * answered: covered, silent and advice items whose reply has one alternative of every
   fact group;
@@ -38,7 +38,7 @@ from typing import Dict, List, Optional, Set
 
 import pytest
 
-from bot.nlp.heldout_answers import (
+from tests.support.heldout_answers import (
     ANSWER_SET,
     FRESH_ANSWER_SET,
     Outcome,

@@ -13,7 +13,7 @@ import pytest
 from bot.nlp.situations import about_personal_data
 
 NOT_IN_POLICY = "Det finner jeg ikke noe om i personvernerklæringen vår"
-NOT_IN_POLICY_EN = "I can't find anything about that in our privacy policy"
+NOT_IN_POLICY_EN = "As far as I can find, our privacy policy doesn't say anything about that"
 ONLY_PRIVACY = "jeg hjelper bare med personvern"
 CONTACT = ("+47 63 85 88 70", "biokjell@miljovarme.no")
 
