@@ -2,8 +2,9 @@
 the training data (nor into each other or the intent held-out sets), that their facts are the
 policy's own words, and that the scorer can fail.
 
-Both sets of ``ANSWER_SETS`` are checked: ``answers`` (tests/nlu/heldout_answers.yml) and
-``fresh`` (tests/nlu/heldout_answers_fresh.yml, GitHub issue #18 item 7).
+Every set of ``ANSWER_SETS`` is checked: ``answers`` (tests/nlu/heldout_answers.yml),
+``fresh`` (tests/nlu/heldout_answers_fresh.yml, GitHub issue #18 item 7) and ``third``
+(tests/nlu/heldout_answers_third.yml).
 tests/test_policy_answers_heldout.py scores them against the trained model.
 """
 
@@ -19,6 +20,7 @@ import pytest
 import yaml
 
 from bot.nlp.extractors import detect_language
+from bot.policy import policy_text
 from tests.support.heldout_answers import (
     ANSWER_SETS,
     ANSWERED_KINDS,
@@ -31,13 +33,12 @@ from tests.support.heldout_answers import (
     outcome,
     summarise,
 )
-from bot.policy import policy_text
 
 RAW = {name: yaml.safe_load(path.read_text(encoding="utf-8")) for name, path in ANSWER_SETS.items()}
 SETS = {name: load_answer_set(path) for name, path in ANSWER_SETS.items()}
 NAMES = sorted(ANSWER_SETS)
 # Per set: the bounds on its size, and on each kind's share (None: only that every kind is there).
-SIZE = {"answers": (120, 150), "fresh": (130, 150)}
+SIZE = {"answers": (120, 150), "fresh": (130, 150), "third": (80, 95)}
 MIX = {
     "answers": None,
     # the fresh set was planned as ~55 % covered, ~20 % silent, ~10 % advice, ~15 % requests
@@ -45,6 +46,13 @@ MIX = {
         "covered": (0.45, 0.65),
         "silent": (0.15, 0.25),
         "advice": (0.07, 0.15),
+        "request": (0.10, 0.20),
+    },
+    # the third set was planned as ~45 % covered, ~25 % silent, ~15 % advice, ~15 % requests
+    "third": {
+        "covered": (0.40, 0.55),
+        "silent": (0.18, 0.30),
+        "advice": (0.10, 0.20),
         "request": (0.10, 0.20),
     },
 }

@@ -1,5 +1,6 @@
 """Scoring the bot's replies on the answers held-out sets (``tests/nlu/heldout_answers.yml``
-and the fresh, second one ``tests/nlu/heldout_answers_fresh.yml``; ``ANSWER_SETS``).
+the fresh, second one ``tests/nlu/heldout_answers_fresh.yml`` and the third
+``tests/nlu/heldout_answers_third.yml``; ``ANSWER_SETS``).
 
 The intent sets (``bot.nlp.heldout``) ask whether a message is understood; this set asks
 whether the *reply* carries the policy's facts. Each item is one customer message, sent as
@@ -39,7 +40,10 @@ ANSWER_SET = ROOT / "tests" / "nlu" / "heldout_answers.yml"
 # The second set (GitHub issue #18, item 7): written later, by someone who had not seen the
 # first set's items nor the bot's answers, and never used to tune anything.
 FRESH_ANSWER_SET = ROOT / "tests" / "nlu" / "heldout_answers_fresh.yml"
-ANSWER_SETS = {"answers": ANSWER_SET, "fresh": FRESH_ANSWER_SET}
+# The third set (2026-12-06): written blind like the second, after the second had been read
+# by topic (its per-topic failure counts): it measures what the second no longer can.
+THIRD_ANSWER_SET = ROOT / "tests" / "nlu" / "heldout_answers_third.yml"
+ANSWER_SETS = {"answers": ANSWER_SET, "fresh": FRESH_ANSWER_SET, "third": THIRD_ANSWER_SET}
 KINDS = ("covered", "silent", "request", "advice")
 ANSWERED_KINDS = ("covered", "silent", "advice")
 
