@@ -266,6 +266,11 @@ def read(
         return Reading.SWITCH if other and sure and short else Reading.ANSWER
     if intent in SMALL_TALK_INTENTS and words(text) <= SMALL_TALK_MAX_WORDS:
         return Reading.QUESTION if confidence >= SMALL_TALK_CONFIDENCE else Reading.ANSWER
+    if complaint_text and not is_question(text):
+        # what happened, told as it happened («Dere ringte meg om fjernvarme selv om jeg har
+        # reservert meg mot telefonsalg») is the complaint, however sure the NLU is that it
+        # is about marketing
+        return Reading.ANSWER
     if "?" in text or confidence >= FREE_TEXT_INTERRUPTION_CONFIDENCE:
         return Reading.QUESTION
     return Reading.ANSWER

@@ -39,6 +39,8 @@ from bot.nlp.normalize import fold
 
 _I = r"(?:jeg|eg|e|æ|ae|i|man|vi|me)"
 _NOT = r"(?:ikke|ikkje|ikkj|itj|inte|not|n't)"
+# the subject right after the verb: a yes/no question («sletter dere ...», «kan eg ...»)
+_ASKED = r"(?:dere|de|dokker|dykk|jeg|eg|e|æ|ae|man|du|vi|me|you|i|we)"
 
 # a request in so many words: a how-word does not make it a question («jeg vil ha innsyn,
 # hvordan gjør jeg det?» starts the request)
@@ -58,7 +60,17 @@ QUESTION_PATTERNS: Dict[str, str] = {
         r"|\b(?:do|must|should)\s+(?:i|we)\b|\bdoes it have to\b|\bis it enough\b"
     ),
     "difference": r"\bforskjell\w*|\bdifference\b",
-    "even_if": r"\b(?:selv|sjolv|sjølv) om\b|\beven (?:if|though)\b",
+    # «selv om» in a question («sletter dere meg selv om jeg er kunde»: verb first, or a «?»),
+    # not in a statement («Dere ringte meg selv om jeg hadde reservert meg»: a complaint)
+    "even_if": (
+        r"^\s*\w+\s+" + _ASKED + r"\b.*\b(?:selv|sjolv|sjølv) om\b|\b(?:selv|sjolv|sjølv) om\b.*\?"
+        r"|^\s*\w+\s+" + _ASKED + r"\b.*\beven (?:if|though)\b|\beven (?:if|though)\b.*\?"
+    ),
+    # «hva får jeg tilsendt når jeg ber om registerutdrag?»: what the right gives
+    "what_i_get": (
+        r"\b(?:hva|kva|ka)\s+(?:far|får)\s+(?:jeg|eg|e|æ|man)\s+(?:tilsendt|utlevert|se|vite"
+        r"|sendt)\b|\bwhat (?:do|will|would) i (?:get|receive)\b"
+    ),
     "what_cannot": (
         r"\bhva\s+(?:kan|kan\s+ikke)\s+dere\s+"
         + _NOT

@@ -287,7 +287,21 @@ PATTERN_EXAMPLES = {
     "may_i_oppose": "kan jeg nekte kundeundersøkelser",
     "may_i_ask": "kan jeg be dere om å flytte dataene",
     "opener": "gjelder retten til sletting også fakturaer",
+    "what_i_get": "hva får jeg tilsendt når jeg ber om utdrag",
 }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a complaint written as it happened: a statement with «selv om» is no question
+        "Dere ringte meg om fjernvarme selv om jeg har reservert meg mot telefonsalg",
+        "Dere sendte meg reklame selv om jeg sa nei",
+        "You called me even though I had opted out",
+    ],
+)
+def test_a_statement_with_even_if_is_no_question(text):
+    assert not situations.asks_how(text)
 
 
 def test_every_question_pattern_has_an_example_only_it_matches():

@@ -86,3 +86,21 @@ def test_no_answer_wanted_is_taken_by_the_form_with_no_stray_reply(chat, text, i
     (ticket,) = tickets()
     assert ticket["details"]["wants_answer"] is False
     assert c.slot("complaint_no_reply") is None  # reset with the request
+
+
+@pytest.mark.parametrize("intent", ["ask_marketing", "request_opt_out", "ask_complaint"])
+def test_a_complaint_that_names_a_silent_topic_is_the_complaint(chat, intent):
+    """«Dere ringte meg … selv om jeg har reservert meg mot telefonsalg» is the complaint, not
+    a question about telemarketing: with the entities the pipeline's own detector gives it
+    (before, «selv om» made it a question and the telemarketing answer took the turn; the
+    customer's «nei takk» then declined a complaint that was never written)."""
+    from bot.nlp.situations import SituationDetector
+
+    c = chat()
+    c.say("jeg vil klage", "ask_complaint")
+    about = "Dere ringte meg om fjernvarme selv om jeg har reservert meg mot telefonsalg"
+    turn = c.say(about, intent, 0.8, SituationDetector().entities_for(about))
+    assert "Vil du ha svar?" in turn.text, turn
+    c.say("nei takk", "deny")
+    (ticket,) = tickets()
+    assert ticket["details"]["about"] == about
