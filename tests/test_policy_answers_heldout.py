@@ -66,8 +66,12 @@ THIRD_RESULTS = ROOT / "results" / "answers_heldout_third.json"
 # 2026-12-04, the model main trains after merging the form-state and speed work: 78.6 %, 8.5 %,
 # 0 %, 89.5 %, 0 %. Three models trained today from nearly the same data differ by up to 3.5
 # points (5 of 117 questions): the gates leave room for that spread between retrains.
-MIN_ANSWERED = 0.74  # share of covered + silent + advice items with every fact group
-MAX_FORM_ON_QUESTION = 0.11  # share of questions for which a form started
+# 2026-12-06, with 553 more examples for the specific questions and 140 overview examples
+# moved to the question they ask: 86.3 %, 5.1 %, 0 %, 89.5 %, 0 % (the same on the next two
+# models: the not-in-the-policy route, the conversation fixes). Retraining the same data
+# gives the same model (seeded): the spread comes from data changes.
+MIN_ANSWERED = 0.81  # share of covered + silent + advice items with every fact group
+MAX_FORM_ON_QUESTION = 0.08  # share of questions for which a form started
 MAX_UNFAITHFUL = 0.02  # share of questions whose reply has a forbidden phrase
 # was 0.90 (100 % before the specific answers): 2 of 19 requests are answered as questions;
 # a known regression, recorded in docs/NLU.md, to be won back, not hidden
@@ -88,9 +92,12 @@ GATES = {
 # 90.5 %, 0 %. Never lowered to let a change pass; nothing is tuned on the set's items (only
 # its totals and per-topic counts are read). The model main trains after the form-state and
 # speed merges: 76.2 %, 3.2 %, 0 %, 90.5 %, 0 %; room left for the spread between retrains.
+# 2026-12-06, the new examples: 81.7 %, 3.2 %, 0 %, 95.2 %, 0 %; with the not-in-the-policy
+# route (whose word list the set's per-topic failure names had prompted: the third set
+# measures that route cleanly) and the conversation fixes: 82.5 %, 3.2 %, 0 %, 95.2 %, 0 %.
 FRESH_GATES: Dict[str, float] = {
-    "min_answered": 0.72,
-    "max_form_on_question": 0.07,
+    "min_answered": 0.77,
+    "max_form_on_question": 0.06,
     "max_unfaithful": 0.02,
     "min_form_on_request": 0.85,
     "max_wrong_language": 0.02,
@@ -98,13 +105,16 @@ FRESH_GATES: Dict[str, float] = {
 
 # The third set's gates (same keys). Written blind on 2026-12-06 (tests/nlu/
 # heldout_answers_third.yml) after the second set had been read by topic; first measured on
-# the model main trained that evening, before any change made after the set was written:
-# THIRD_MEASURED. Same rules as the fresh set: never lowered, nothing tuned on its items.
+# the model main trained that evening (new examples and the not-in-the-policy route, both
+# made before the set was written): answered 81.8 %, form on a question 6.5 %, unfaithful 0 %,
+# form on a request 100 %, wrong language 0 %; the same on the next model (conversation
+# fixes, from the lead's own probes). The model before the route: 80.5 %, 6.5 %, 0 %, 100 %,
+# 0 %. Same rules as the fresh set: never lowered, nothing tuned on its items.
 THIRD_GATES: Dict[str, float] = {
-    "min_answered": 0.0,
-    "max_form_on_question": 1.0,
+    "min_answered": 0.76,
+    "max_form_on_question": 0.10,
     "max_unfaithful": 0.02,
-    "min_form_on_request": 0.0,
+    "min_form_on_request": 0.85,
     "max_wrong_language": 0.02,
 }
 
