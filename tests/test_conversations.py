@@ -141,7 +141,8 @@ LANGUAGES = ["nb", "en"]
 def variation(domain: Domain, response: str, slots: dict) -> dict:
     from rasa.core.nlg.generator import ResponseVariationFilter
 
-    slots = {"language": "nb", **slots}  # the slot's initial value, as in a conversation
+    # every slot at its initial value (language nb, personal_data no), as in a conversation
+    slots = {**{slot.name: slot.initial_value for slot in domain.slots}, **slots}
     variations = ResponseVariationFilter(domain.responses).responses_for_utter_action(
         response, "rest", slots
     )
