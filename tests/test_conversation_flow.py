@@ -8,11 +8,14 @@ seconds, and the test stories run against the trained model in tests/test_dialog
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import List
 
 import pytest
+
+from tests.support.servers import klbot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -181,3 +184,48 @@ def test_an_english_customer_gets_the_not_covered_answer_in_english(assistant):
     replies = turns(assistant, '/ask_sharing{"language":"en","policy_topic":"storage"}')
     assert "does not say anything about where the data is stored" in replies[0]
     assert not NORWEGIAN.findall(replies[0].replace("KL Miljøvarme", "")), replies[0]
+
+
+# --- Issue 18, 6 December: through the real NLU, rules, forms and register -----------------
+
+
+def test_a_privacy_question_the_policy_does_not_cover_says_so_and_how_to_ask(assistant):
+    """No policy topic in it, but about personal data: «the policy says nothing I can find;
+    ask us», never «I only help with privacy» (slot personal_data, utter_out_of_scope)."""
+    (reply,) = turns(assistant, "Har dere kameraovervåking ved flisanlegget?")
+    assert "finner jeg ikke noe om i personvernerklæringen" in reply, reply
+    assert "+47 63 85 88 70" in reply and "biokjell@miljovarme.no" in reply
+    (other,) = turns(assistant, "Hva koster en pall med pellets?")
+    assert "jeg hjelper bare med personvern" in other, other
+
+
+def test_a_complaint_told_as_it_happened_is_registered_as_told(assistant):
+    about = "Dere ringte meg om fjernvarme selv om jeg har reservert meg mot telefonsalg"
+    sender = f"flow-{uuid.uuid4().hex[:12]}"
+    assistant.texts(sender, "jeg vil klage")
+    told = " ".join(assistant.texts(sender, about))
+    assert "Vil du ha svar?" in told, told  # the complaint's text, not a telemarketing question
+    done = " ".join(assistant.texts(sender, "nei takk"))
+    assert done.startswith("Takk. Klagen er registrert"), done  # nothing said before it
+    tickets = json.loads(klbot(assistant.env, "requests", "list", "--json").stdout)
+    assert any(t["kind"] == "complaint" and t["details"].get("about") == about for t in tickets)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Faren min døde i vår. Hvordan får jeg slettet det dere har om ham?",
+        "Mor er død, har dere slettet det dere hadde om henne?",
+    ],
+)
+def test_a_deceased_relative_gets_the_route_and_no_code(assistant, text):
+    (reply,) = turns(assistant, text)
+    assert "Kondolerer" in reply and "Langstranda 571" in reply, reply
+    assert "bekrefte hvem du er" not in reply and "engangskode" not in reply
+
+
+def test_what_an_extract_contains_is_answered_then_offered(assistant):
+    (reply,) = turns(assistant, "Hva får jeg tilsendt når jeg ber om registerutdrag?")
+    assert "Registerutdraget viser" in reply, reply
+    assert reply.endswith("Vil du at jeg starter innsynskravet her i chatten nå?")
+    assert "bekrefte hvem du er" not in reply  # no form for a question

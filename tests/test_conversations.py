@@ -33,7 +33,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
 from tests.support.domain import domain as full_domain
-from tests.support.domain import domain_dict
+from tests.support.domain import domain_dict, slots_with
 from tests.support.servers import ROOT
 
 STORIES = sorted((ROOT / "tests" / "stories").glob("*.yml"))
@@ -141,10 +141,8 @@ LANGUAGES = ["nb", "en"]
 def variation(domain: Domain, response: str, slots: dict) -> dict:
     from rasa.core.nlg.generator import ResponseVariationFilter
 
-    # every slot at its initial value (language nb, personal_data no), as in a conversation
-    slots = {**{slot.name: slot.initial_value for slot in domain.slots}, **slots}
     variations = ResponseVariationFilter(domain.responses).responses_for_utter_action(
-        response, "rest", slots
+        response, "rest", slots_with(domain, **slots)
     )
     assert len(variations) == 1, (response, slots)
     return variations[0]

@@ -17,6 +17,7 @@ from rasa.core.nlg.generator import ResponseVariationFilter
 from rasa.shared.core.domain import Domain
 
 from tests.support.domain import domain as full_domain
+from tests.support.domain import slots_with
 from tests.support.servers import ROOT
 
 # Norwegian function words that an English text never has
@@ -53,9 +54,8 @@ def request_path_responses(domain: Domain) -> List[str]:
 def pick(domain: Domain, response: str, slots: Dict[str, object]) -> List[dict]:
     """The variations Rasa chooses from with ``slots`` set and every other slot at its initial
     value (as in a conversation)."""
-    filled = {slot.name: slot.initial_value for slot in domain.slots}
     return ResponseVariationFilter(domain.responses).responses_for_utter_action(
-        response, "rest", {**filled, **slots}
+        response, "rest", slots_with(domain, **slots)
     )
 
 

@@ -33,6 +33,7 @@ import os
 import secrets
 import subprocess
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Set
 
@@ -54,8 +55,6 @@ pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 MODEL = Path(os.environ.get("KLBOT_TEST_MODEL") or ROOT / "models" / "klbot.tar.gz")
 RESULTS = ROOT / "results" / "answers_heldout.json"
-FRESH_RESULTS = ROOT / "results" / "answers_heldout_fresh.json"
-THIRD_RESULTS = ROOT / "results" / "answers_heldout_third.json"
 
 # Gates: the values measured on main's model, with a small margin (docs/NLU.md, "Answers
 # held-out set"). Raise them as the answers improve; never lower them to let a change pass.
@@ -116,6 +115,32 @@ THIRD_GATES: Dict[str, float] = {
     "max_unfaithful": 0.02,
     "min_form_on_request": 0.85,
     "max_wrong_language": 0.02,
+}
+
+
+@dataclass(frozen=True)
+class LaterSet:
+    """A set written after the first, scored in the same run with gates of its own."""
+
+    path: Path
+    results: Path
+    title: str
+    gates: Dict[str, float]
+
+
+LATER_SETS = {
+    "fresh": LaterSet(
+        FRESH_ANSWER_SET,
+        ROOT / "results" / "answers_heldout_fresh.json",
+        "answers held-out set (fresh)",
+        FRESH_GATES,
+    ),
+    "third": LaterSet(
+        THIRD_ANSWER_SET,
+        ROOT / "results" / "answers_heldout_third.json",
+        "answers held-out set (third)",
+        THIRD_GATES,
+    ),
 }
 
 
@@ -216,11 +241,8 @@ def scored(action_server) -> Dict[str, List[Outcome]]:
     rasa_speedups.install()
     url, token = action_server
     endpoint = EndpointConfig(url, headers={"Authorization": f"Bearer {token}"})
-    sets = {
-        "answers": load_answer_set(ANSWER_SET).items,
-        "fresh": load_answer_set(FRESH_ANSWER_SET).items,
-        "third": load_answer_set(THIRD_ANSWER_SET).items,
-    }
+    sets = {"answers": load_answer_set(ANSWER_SET).items}
+    sets.update({name: load_answer_set(later.path).items for name, later in LATER_SETS.items()})
     cwd = Path.cwd()
     os.chdir(ROOT)  # the pipeline loads var/spacy/nb_blank relative to the project root
     try:
@@ -250,19 +272,14 @@ def scored(action_server) -> Dict[str, List[Outcome]]:
     finally:
         os.chdir(cwd)
     _write_results(RESULTS, "answers held-out set", results["answers"], GATES)
-    _write_results(FRESH_RESULTS, "answers held-out set (fresh)", results["fresh"], FRESH_GATES)
-    _write_results(THIRD_RESULTS, "answers held-out set (third)", results["third"], THIRD_GATES)
+    for name, later in LATER_SETS.items():
+        _write_results(later.results, later.title, results[name], later.gates)
     return results
 
 
 @pytest.fixture(scope="module")
 def outcomes(scored) -> List[Outcome]:
     return scored["answers"]
-
-
-@pytest.fixture(scope="module")
-def fresh_outcomes(scored) -> List[Outcome]:
-    return scored["fresh"]
 
 
 def test_every_message_got_a_reply(outcomes):
@@ -295,37 +312,21 @@ def test_replies_are_in_the_language_of_the_message(outcomes):
     assert summary.wrong_language <= MAX_WRONG_LANGUAGE, summary.table()
 
 
-def test_the_fresh_set_was_scored(fresh_outcomes):
-    """Every fresh message was sent and the results file written (whatever the replies were)."""
-    assert len(fresh_outcomes) == len(load_answer_set(FRESH_ANSWER_SET).items)
-    written = json.loads(FRESH_RESULTS.read_text(encoding="utf-8"))
-    assert written["summary"]["n"] == len(fresh_outcomes)
+@pytest.mark.parametrize("name", sorted(LATER_SETS))
+def test_the_later_set_was_scored(scored, name):
+    """Every message was sent and the results file written (whatever the replies were)."""
+    later = LATER_SETS[name]
+    assert len(scored[name]) == len(load_answer_set(later.path).items)
+    written = json.loads(later.results.read_text(encoding="utf-8"))
+    assert written["summary"]["n"] == len(scored[name])
 
 
-def test_the_fresh_set_holds_its_gates(fresh_outcomes):
-    summary = summarise(fresh_outcomes)
-    silent = sum(not o.reply for o in fresh_outcomes)
-    failures = gate_failures(summary, FRESH_GATES)
+@pytest.mark.parametrize("name", sorted(LATER_SETS))
+def test_the_later_set_holds_its_gates(scored, name):
+    later, outcomes = LATER_SETS[name], scored[name]
+    summary = summarise(outcomes)
+    failures = gate_failures(summary, later.gates)
+    silent = sum(not o.reply for o in outcomes)
     if silent:
-        failures.append(f"{silent} fresh messages got no reply")
-    assert not failures, f"{failures}\n" + summary.table("answers held-out set (fresh)")
-
-
-@pytest.fixture(scope="module")
-def third_outcomes(scored) -> List[Outcome]:
-    return scored["third"]
-
-
-def test_the_third_set_was_scored(third_outcomes):
-    assert len(third_outcomes) == len(load_answer_set(THIRD_ANSWER_SET).items)
-    written = json.loads(THIRD_RESULTS.read_text(encoding="utf-8"))
-    assert written["summary"]["n"] == len(third_outcomes)
-
-
-def test_the_third_set_holds_its_gates(third_outcomes):
-    summary = summarise(third_outcomes)
-    silent = sum(not o.reply for o in third_outcomes)
-    failures = gate_failures(summary, THIRD_GATES)
-    if silent:
-        failures.append(f"{silent} messages of the third set got no reply")
-    assert not failures, f"{failures}\n" + summary.table("answers held-out set (third)")
+        failures.append(f"{silent} messages got no reply")
+    assert not failures, f"{failures}\n" + summary.table(later.title)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlp.situations import about_personal_data
+from bot.nlp.situations import SituationDetector, about_personal_data
 
 NOT_IN_POLICY = "Det finner jeg ikke noe om i personvernerklæringen vår"
 NOT_IN_POLICY_EN = "As far as I can find, our privacy policy doesn't say anything about that"
@@ -19,7 +19,8 @@ CONTACT = ("+47 63 85 88 70", "biokjell@miljovarme.no")
 
 
 def entities(text):
-    return [{"entity": "personal_data", "value": "yes"}] if about_personal_data(text) else []
+    """What the pipeline's own pattern extractor adds to the NLU output."""
+    return SituationDetector().entities_for(text)
 
 
 @pytest.mark.parametrize(

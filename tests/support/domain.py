@@ -45,3 +45,10 @@ def domain():
     from rasa.shared.core.domain import Domain
 
     return Domain.from_dict(domain_dict())
+
+
+def slots_with(domain_: Any, **slots: Any) -> Dict[str, Any]:
+    """Every slot of ``domain_`` (Rasa's Domain) at its initial value, as in a new
+    conversation (language nb, personal_data no), with ``slots`` set: what a response's
+    conditional variations are chosen against."""
+    return {**{slot.name: slot.initial_value for slot in domain_.slots}, **slots}
