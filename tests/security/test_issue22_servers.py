@@ -134,3 +134,28 @@ def test_a_rest_caller_cannot_name_its_own_client_key(secure):
     client = users[-1]["metadata"]["client"]
     assert client.startswith("c-") and client != "c-forged"
     assert "198.51.100" not in client  # an opaque key, not the address
+
+
+def test_anonymous_complaints_declined_an_answer_are_limited_per_address(secure):
+    """The complaint form's «no answer wanted» is now a state slot the form keeps (6 December):
+    from one address, a fourth complaint in an hour with «nei takk» to «Vil du ha svar?», each
+    in a new conversation, is not written (actions/complaint.py, ANONYMOUS_PER_CLIENT)."""
+    address = new_address()
+    about = "Dere har sendt meg reklame på e-post i hele høst uten at jeg har bedt om det"
+
+    def complain(n: int) -> str:
+        sender = new_sender(f"anon{n}")
+        for text in ("jeg vil klage", f"{about} ({n})"):
+            assert rest(secure, sender, text, address).status_code == 200
+        reply = rest(secure, sender, "nei takk", address)
+        return " ".join(m.get("text", "") for m in reply.json())
+
+    replies = [complain(n) for n in range(4)]
+    assert all("Klagen er registrert" in r for r in replies[:3]), replies
+    assert "ble ikke registrert" in replies[3] and "PV-" not in replies[3], replies[3]
+    written = [
+        t
+        for t in register_rows(secure)["requests"]
+        if t["kind"] == "complaint" and (t["details"].get("about") or "").startswith(about)
+    ]
+    assert len(written) == 3, written
